@@ -1,0 +1,38 @@
+// swift-tools-version: 6.0
+// Darkscan: a columnar event store and query engine for fixed-target missing-energy experiments.
+import PackageDescription
+
+let package = Package(
+    name: "Darkscan",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Darkscan", targets: ["Darkscan"]),
+        .executable(name: "darkscan", targets: ["DarkscanCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found with pkg-config; never vendored.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"]), .brew(["xxhash"])]),
+        // The few hot byte-shuffling loops (byte-stream split, bit unpacking), in C with SIMD.
+        .target(name: "CKernels"),
+        // The EVC file format: schema, units, encodings, codecs, writer, reader, recovery.
+        .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CXXHash", "CKernels"]),
+        // Event generators that write NA64-like data.
+        .target(name: "Simulation", dependencies: ["EventFormat"]),
+        // The embeddable reader library: the public Swift API.
+        .target(name: "Darkscan", dependencies: ["EventFormat"]),
+        .executableTarget(
+            name: "DarkscanCLI",
+            dependencies: [
+                "Darkscan", "Simulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DarkscanCLI"]),
+    ]
+)

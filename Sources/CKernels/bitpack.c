@@ -1,0 +1,89 @@
+#include "CKernels.h"
+#include <string.h>
+
+size_t dk_bitpack_size(size_t n, unsigned bits) {
+    return (n * (size_t)bits + 7) / 8 + 8;
+}
+
+void dk_bitpack(const uint64_t *values, size_t n, unsigned bits, uint8_t *dst) {
+    size_t size = dk_bitpack_size(n, bits);
+    memset(dst, 0, size);
+    if (bits == 0) return;
+    uint64_t mask = bits == 64 ? ~(uint64_t)0 : (((uint64_t)1 << bits) - 1);
+    size_t bitpos = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = values[i] & mask;
+        size_t byte = bitpos >> 3;
+        unsigned shift = (unsigned)(bitpos & 7);
+        // Up to 64 + 7 bits: the low part goes in one 64-bit word, the rest in the next byte.
+        uint64_t word;
+        memcpy(&word, dst + byte, 8);
+        word |= v << shift;
+        memcpy(dst + byte, &word, 8);
+        if (shift != 0 && shift + bits > 64) dst[byte + 8] |= (uint8_t)(v >> (64 - shift));
+        bitpos += bits;
+    }
+}
+
+// Reads the `bits`-bit value starting at bit `bitpos`. The 8 padding bytes make the 64-bit load
+// safe for every value; a value that straddles the load (shift + bits > 64) takes one more byte,
+// which exists because only the last value can end within the padding.
+static inline uint64_t unpack_one(const uint8_t *src, size_t bitpos, unsigned bits, uint64_t mask) {
+    size_t byte = bitpos >> 3;
+    unsigned shift = (unsigned)(bitpos & 7);
+    uint64_t word;
+    memcpy(&word, src + byte, 8);
+    uint64_t v = word >> shift;
+    if (shift != 0 && shift + bits > 64) v |= (uint64_t)src[byte + 8] << (64 - shift);
+    return v & mask;
+}
+
+#define STORE(width, dst, i, v)                                   \
+    switch (width) {                                              \
+    case 1: ((uint8_t *)(dst))[i] = (uint8_t)(v); break;          \
+    case 2: ((uint16_t *)(dst))[i] = (uint16_t)(v); break;        \
+    case 4: ((uint32_t *)(dst))[i] = (uint32_t)(v); break;        \
+    default: ((uint64_t *)(dst))[i] = (uint64_t)(v); break;       \
+    }
+
+#define FOR_LOOP(T)                                                                  \
+    do {                                                                             \
+        T *out = (T *)dst;                                                           \
+        if (bits == 0) { for (size_t i = 0; i < n; i++) out[i] = (T)reference; return; } \
+        if (bits <= 56) {                                                            \
+            for (size_t i = 0; i < n; i++) {                                         \
+                size_t bitpos = i * bits;                                            \
+                uint64_t word;                                                       \
+                memcpy(&word, src + (bitpos >> 3), 8);                               \
+                out[i] = (T)(reference + ((word >> (bitpos & 7)) & mask));           \
+            }                                                                        \
+        } else {                                                                     \
+            for (size_t i = 0; i < n; i++) out[i] = (T)(reference + unpack_one(src, i * bits, bits, mask)); \
+        }                                                                            \
+    } while (0)
+
+void dk_for_decode(const uint8_t *src, size_t n, unsigned bits, uint64_t reference, size_t width, void *dst) {
+    uint64_t mask = bits >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << bits) - 1);
+    switch (width) {
+    case 1: FOR_LOOP(uint8_t); break;
+    case 2: FOR_LOOP(uint16_t); break;
+    case 4: FOR_LOOP(uint32_t); break;
+    default: FOR_LOOP(uint64_t); break;
+    }
+}
+
+void dk_delta_decode(const uint8_t *src, size_t n, unsigned bits, uint64_t first, uint64_t min_delta,
+                     size_t width, void *dst) {
+    if (n == 0) return;
+    uint64_t mask = bits >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << bits) - 1);
+    uint64_t v = first;
+    STORE(width, dst, 0, v);
+    if (bits == 0) {
+        for (size_t i = 1; i < n; i++) { v += min_delta; STORE(width, dst, i, v); }
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        v += min_delta + unpack_one(src, (i - 1) * bits, bits, mask);
+        STORE(width, dst, i, v);
+    }
+}

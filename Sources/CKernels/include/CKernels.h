@@ -1,0 +1,40 @@
+// Hot byte-level kernels of the EVC encodings. Plain C so that the compiler emits SIMD on every
+// target; each function is pure, takes explicit lengths and never reads or writes outside them.
+#ifndef DARKSCAN_CKERNELS_H
+#define DARKSCAN_CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Byte-stream split: `n` values of `width` bytes at `src` become `width` streams of `n` bytes at
+/// `dst` (stream j holds byte j of every value). `dst` has room for n*width bytes.
+void dk_bytesplit_encode(const uint8_t *src, size_t n, size_t width, uint8_t *dst);
+/// Inverse of dk_bytesplit_encode.
+void dk_bytesplit_decode(const uint8_t *src, size_t n, size_t width, uint8_t *dst);
+
+/// Packs the low `bits` bits (0...64) of each of `n` values LSB-first into `dst`, which has room
+/// for dk_bitpack_size(n, bits) bytes (the packed bits plus 8 zero bytes of padding).
+void dk_bitpack(const uint64_t *values, size_t n, unsigned bits, uint8_t *dst);
+size_t dk_bitpack_size(size_t n, unsigned bits);
+
+/// Frame-of-reference decode: value[i] = reference + packed[i] (wrapping), stored with `width`
+/// bytes (1, 2, 4 or 8). `src` holds dk_bitpack_size(n, bits) bytes.
+void dk_for_decode(const uint8_t *src, size_t n, unsigned bits, uint64_t reference, size_t width, void *dst);
+/// Delta decode: value[0] = first; value[i] = value[i-1] + min_delta + packed[i-1] (wrapping),
+/// stored with `width` bytes. `src` holds dk_bitpack_size(n - 1, bits) bytes; n >= 1.
+void dk_delta_decode(const uint8_t *src, size_t n, unsigned bits, uint64_t first, uint64_t min_delta,
+                     size_t width, void *dst);
+
+/// Statistics of a float column: min and max over the values that are not NaN, and the NaN count.
+/// Returns 0 when every value is NaN (or n == 0), 1 otherwise.
+int dk_stats_f32(const float *values, size_t n, double *min, double *max, uint64_t *nan_count);
+int dk_stats_f64(const double *values, size_t n, double *min, double *max, uint64_t *nan_count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,108 @@
+import Dispatch
+
+/// Turns the columns of a closing cluster into pages: statistics, encoding by trial, codec,
+/// checksum. Columns are independent, so they are encoded in parallel.
+enum ClusterEncoder {
+    struct EncodedColumn: Sendable {
+        var chunk: ColumnChunkInfo
+        var pageBytes: [[UInt8]]
+    }
+
+    final class Results: @unchecked Sendable {
+        // Safe: each concurrentPerform iteration writes only its own slot.
+        var slots: [EncodedColumn?]
+        init(_ n: Int) { slots = Array(repeating: nil, count: n) }
+    }
+
+    static func encode(schema: Schema, columns: [ColumnBuffer], options: WriterOptions) -> [EncodedColumn] {
+        let results = Results(columns.count)
+        let work: @Sendable (Int) -> Void = { ci in
+            results.slots[ci] = encodeColumn(schema.columns[ci], columns[ci], options: options)
+        }
+        if options.threads > 1 && columns.count > 1 {
+            // Hand out columns largest first so that one big array column does not finish last.
+            let order = columns.indices.sorted { columns[$0].count * columns[$0].type.width > columns[$1].count * columns[$1].type.width }
+            let next = Counter()
+            DispatchQueue.concurrentPerform(iterations: min(options.threads, columns.count)) { _ in
+                while let k = next.take(limit: order.count) { work(order[k]) }
+            }
+        } else {
+            for ci in columns.indices { work(ci) }
+        }
+        return results.slots.map { $0! }
+    }
+
+    final class Counter: @unchecked Sendable {
+        private var value = 0
+        private let lock = NSLockLike()
+        func take(limit: Int) -> Int? {
+            lock.withLock {
+                guard value < limit else { return nil }
+                value += 1
+                return value - 1
+            }
+        }
+    }
+
+    static func encodeColumn(_ col: Column, _ buf: ColumnBuffer, options: WriterOptions) -> EncodedColumn {
+        let w = col.type.width
+        let perPage = max(1, options.pageBytes / w)
+        let all = buf.rawBytes
+        // Offsets columns carry statistics of the list lengths, not of the offsets.
+        var lengths: ColumnBuffer? = nil
+        if col.role == .offsets {
+            let o = buf.buffer(UInt64.self)
+            let l = ColumnBuffer(type: .uint64, capacity: o.count)
+            var prev: UInt64 = 0
+            for v in o {
+                l.append(v &- prev)
+                prev = v
+            }
+            lengths = l
+        }
+        var pages: [PageInfo] = []
+        var bytes: [[UInt8]] = []
+        var chunkStats = Statistics.empty
+        var start = 0
+        var scratch: [UInt8] = []
+        while start < buf.count {
+            let n = min(perPage, buf.count - start)
+            let values = UnsafeRawBufferPointer(rebasing: all[start * w..<(start + n) * w])
+            let stats: Statistics
+            if let lengths {
+                stats = Statistics.compute(UnsafeRawBufferPointer(rebasing: lengths.rawBytes[start * 8..<(start + n) * 8]), count: n, type: .uint64)
+            } else {
+                stats = Statistics.compute(values, count: n, type: col.type)
+            }
+            chunkStats = chunkStats.merged(with: stats, type: col.role == .offsets ? .uint64 : col.type)
+            let encoding: Encoding
+            if let forced = options.encoding, forced.applies(to: col.type), forced != .constant || allEqual(values, n, w) {
+                encoding = forced
+            } else {
+                encoding = PageEncoder.choose(values, count: n, type: col.type, codec: options.codec)
+            }
+            let encoded = PageEncoder.encode(values, count: n, type: col.type, as: encoding)
+            var codec = options.codec
+            var stored = encoded
+            if codec != .none {
+                let bound = codec.bound(encoded.count)
+                if scratch.count < bound { scratch = [UInt8](repeating: 0, count: bound) }
+                let size = encoded.withUnsafeBytes { src in scratch.withUnsafeMutableBytes { codec.compress(src, into: $0) } }
+                if let size, size < encoded.count {
+                    stored = Array(scratch[0..<size])
+                } else {
+                    codec = .none
+                }
+            }
+            pages.append(PageInfo(offset: 0, count: n, encoding: encoding, codec: codec.id, storedSize: stored.count,
+                                  encodedSize: encoded.count, stats: stats, checksum: Checksum.xxh3(stored)))
+            bytes.append(stored)
+            start += n
+        }
+        return EncodedColumn(chunk: ColumnChunkInfo(column: col.index, elementCount: buf.count, stats: chunkStats, pages: pages), pageBytes: bytes)
+    }
+
+    static func allEqual(_ values: UnsafeRawBufferPointer, _ n: Int, _ w: Int) -> Bool {
+        (1..<max(n, 1)).allSatisfy { PageEncoder.sameValue(values, 0, $0, w) }
+    }
+}

@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Several EVC files read as one: a list of paths, globs or directories (every `*.evc` inside).
+/// Their schemas must agree; the first difference is named in the error.
+public final class EVCDataset: Sendable {
+    public let files: [EVCFile]
+    public var schema: Schema { files[0].schema }
+    public var eventCount: Int { files.reduce(0) { $0 + $1.eventCount } }
+
+    public init(paths: [String]) throws(EVCError) {
+        let expanded = try EVCDataset.expand(paths)
+        guard !expanded.isEmpty else { throw EVCError(.badArgument, "no input files") }
+        var files: [EVCFile] = []
+        for p in expanded {
+            let f = try EVCFile(path: p)
+            if let first = files.first, let diff = first.schema.firstDifference(from: f.schema) {
+                throw EVCError(.schemaMismatch, "schema differs from \(first.path): \(diff)", path: p)
+            }
+            files.append(f)
+        }
+        self.files = files
+    }
+
+    public init(files: [EVCFile]) throws(EVCError) {
+        guard let first = files.first else { throw EVCError(.badArgument, "no input files") }
+        for f in files.dropFirst() {
+            if let diff = first.schema.firstDifference(from: f.schema) {
+                throw EVCError(.schemaMismatch, "schema differs from \(first.path): \(diff)", path: f.path)
+            }
+        }
+        self.files = files
+    }
+
+    /// Turns arguments into file paths: a directory gives its `*.evc` files (sorted), a pattern
+    /// with `*`, `?` or `[` is globbed (sorted), anything else is taken as a file.
+    public static func expand(_ args: [String]) throws(EVCError) -> [String] {
+        var out: [String] = []
+        for a in args {
+            var st = stat()
+            if stat(a, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+                let matches = glob(a.hasSuffix("/") ? a + "*.evc" : a + "/*.evc")
+                guard !matches.isEmpty else { throw EVCError(.badArgument, "directory holds no .evc files", path: a) }
+                out += matches
+            } else if a.contains(where: { "*?[".contains($0) }) {
+                let matches = glob(a)
+                guard !matches.isEmpty else { throw EVCError(.badArgument, "pattern matches no files", path: a) }
+                out += matches
+            } else {
+                out.append(a)
+            }
+        }
+        return out
+    }
+
+    static func glob(_ pattern: String) -> [String] {
+        var g = glob_t()
+        defer { globfree(&g) }
+        guard Glibc.glob(pattern, 0, nil, &g) == 0 else { return [] }
+        return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.sorted()
+    }
+
+    /// Iterates the dataset's events in file order as batches of at most `batchSize` events,
+    /// reading only `fields` (all when nil).
+    public func batches(fields: [String]? = nil, batchSize: Int = 65536, verify: Bool = true) throws(EVCError) -> BatchSequence {
+        let indices = try fields.map { (names) throws(EVCError) in try files[0].fieldIndices(names) }
+        return BatchSequence(files: files, fields: indices, batchSize: max(1, batchSize), verify: verify)
+    }
+}
+
+extension EVCFile {
+    /// Iterates this file's events as batches; see `EVCDataset.batches`.
+    public func batches(fields: [String]? = nil, batchSize: Int = 65536, verify: Bool = true) throws(EVCError) -> BatchSequence {
+        let indices = try fields.map { (names) throws(EVCError) in try fieldIndices(names) }
+        return BatchSequence(files: [self], fields: indices, batchSize: max(1, batchSize), verify: verify)
+    }
+}
+
+/// Batches in file order; each batch lies within one cluster. `firstEvent` counts across the
+/// whole sequence. Iteration throws through `next()`; use `for try await`-free code:
+/// `var it = seq.makeIterator(); while let b = try it.next() { … }`, or the `forEach` helper.
+public struct BatchSequence: Sendable {
+    let files: [EVCFile]
+    let fields: [Int]?
+    let batchSize: Int
+    let verify: Bool
+
+    public struct Iterator {
+        let seq: BatchSequence
+        var file = 0, cluster = 0, event = 0, base = 0
+
+        public mutating func next() throws(EVCError) -> EventBatch? {
+            while file < seq.files.count {
+                let f = seq.files[file]
+                if cluster >= f.clusterCount {
+                    base += f.eventCount
+                    file += 1
+                    cluster = 0
+                    event = 0
+                    continue
+                }
+                let count = f.clusterSummaries[cluster].eventCount
+                if event >= count {
+                    cluster += 1
+                    event = 0
+                    continue
+                }
+                let end = min(count, event + seq.batchSize)
+                var b = try f.readEvents(cluster: cluster, events: event..<end, fields: seq.fields, verify: seq.verify)
+                b.firstEvent += base
+                event = end
+                return b
+            }
+            return nil
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(seq: self) }
+
+    /// Calls `body` with every batch in order.
+    public func forEach(_ body: (EventBatch) throws -> Void) throws {
+        var it = makeIterator()
+        while let b = try it.next() { try body(b) }
+    }
+}

@@ -1,0 +1,190 @@
+import Dispatch
+
+/// Writes an EVC file event batch by event batch, keeping one cluster in memory.
+///
+/// The file is written as `PATH.partial` and renamed to `PATH` by `close()` after an fsync, so
+/// an interrupted write never leaves a file at `PATH`. Every cluster block describes its own
+/// pages and a checkpoint footer follows every few clusters: `Recovery` turns an interrupted
+/// `.partial` file into a valid one holding every complete cluster.
+public final class EVCWriter {
+    public let path: String
+    public let schema: Schema
+    public let options: WriterOptions
+    public private(set) var eventCount = 0
+    public private(set) var metadata: [(String, String)]
+
+    private let file: OutputFile
+    private var open: EventBatch
+    private var openBytes = 0
+    private var clusters: [ClusterInfo] = []
+    private var summaries: [ClusterSummary] = []
+    private var closed = false
+
+    public var partialPath: String { path + ".partial" }
+
+    public init(path: String, schema: Schema, options: WriterOptions = WriterOptions(), metadata: [(String, String)] = []) throws(EVCError) {
+        guard options.pageBytes >= 64, options.clusterBytes >= 1, options.clusterEvents >= 1 else {
+            throw EVCError(.badArgument, "page and cluster sizes must be positive (page at least 64 bytes)", path: path)
+        }
+        self.path = path
+        self.schema = schema
+        self.options = options
+        self.metadata = metadata
+        self.open = EventBatch(schema: schema)
+        self.file = try OutputFile(creating: path + ".partial")
+        try file.write(FileHeader.bytes())
+        var w = ByteWriter()
+        SchemaCoding.write(schema, &w)
+        try file.write(Block.frame(.schema, w.bytes))
+    }
+
+    // An unclosed writer leaves its `.partial` file behind on purpose: `darkscan recover` turns
+    // it into a valid file. `abort()` removes it.
+
+    /// Sets (or replaces) a metadata entry; saved with the next checkpoint and at close.
+    public func setMetadata(_ key: String, _ value: String) {
+        if let i = metadata.firstIndex(where: { $0.0 == key }) {
+            metadata[i].1 = value
+        } else {
+            metadata.append((key, value))
+        }
+    }
+
+    /// Appends the events of `batch` (which must have every column of this writer's schema).
+    /// Clusters are closed as they fill, so a large batch may be split across clusters.
+    public func write(_ batch: EventBatch) throws(EVCError) {
+        guard !closed else { throw EVCError(.badArgument, "writer is closed", path: path) }
+        guard batch.schema == schema else { throw EVCError(.badArgument, "batch schema differs from the file's", path: path) }
+        do { try batch.validate() } catch { throw error.with(path: path) }
+        guard batch.columns.allSatisfy({ $0 != nil }) else {
+            throw EVCError(.badArgument, "batch lacks some columns; a writer needs them all", path: path)
+        }
+        var start = 0
+        let step = 1024
+        while start < batch.eventCount {
+            let room = options.clusterEvents - open.eventCount
+            let end = min(batch.eventCount, start + min(step, room))
+            appendSlice(batch, start..<end)
+            if openBytes >= options.clusterBytes || open.eventCount >= options.clusterEvents {
+                try flushCluster()
+            }
+            start = end
+        }
+    }
+
+    /// Copies events `range` of `batch` into the open cluster, rebasing list offsets.
+    private func appendSlice(_ batch: EventBatch, _ range: Range<Int>) {
+        for col in schema.columns {
+            let src = batch.columns[col.index]!
+            let dst = open.columns[col.index]!
+            let field = schema.fields[col.fieldIndex]
+            switch col.role {
+            case .offsets:
+                let o = src.buffer(UInt64.self)
+                let base = range.lowerBound == 0 ? 0 : o[range.lowerBound - 1]
+                let clusterBase: UInt64 = dst.count == 0 ? 0 : dst.buffer(UInt64.self)[dst.count - 1]
+                dst.reserve(dst.count + range.count)
+                for i in range { dst.append(o[i] - base + clusterBase) }
+            case .values, .member:
+                let elementRange: Range<Int>
+                if let per = field.elementsPerEvent {
+                    elementRange = range.lowerBound * per..<range.upperBound * per
+                } else {
+                    let offsIndex = col.index - (col.role == .values ? 1 : memberIndex(col.role) + 1)
+                    let o = batch.columns[offsIndex]!.buffer(UInt64.self)
+                    let lo = range.lowerBound == 0 ? 0 : Int(o[range.lowerBound - 1])
+                    elementRange = lo..<Int(o[range.upperBound - 1])
+                }
+                dst.append(src, range: elementRange)
+                openBytes += elementRange.count * col.type.width
+            }
+            if col.role == .offsets { openBytes += range.count * 8 }
+        }
+        open.eventCount += range.count
+    }
+
+    private func memberIndex(_ role: ColumnRole) -> Int {
+        if case .member(let m) = role { return m }
+        return 0
+    }
+
+    /// Encodes, compresses and writes the open cluster: its CLUS block, then its pages.
+    private func flushCluster() throws(EVCError) {
+        guard open.eventCount > 0 else { return }
+        let columns = open.columns.map { $0! }
+        let encoded = ClusterEncoder.encode(schema: schema, columns: columns, options: options)
+        let firstEvent = eventCount
+        var info = ClusterInfo(index: clusters.count, firstEvent: firstEvent, eventCount: open.eventCount,
+                               pagesOffset: 0, pagesLength: 0, columns: [])
+        // Page offsets are fixed-width fields, so the block's size does not depend on them.
+        info.columns = encoded.map(\.chunk)
+        var probe = ByteWriter()
+        info.write(&probe)
+        let blockOffset = file.position
+        let blockSize = Layout.blockOverhead + probe.bytes.count
+        var offset = blockOffset + blockSize
+        info.pagesOffset = offset
+        for ci in info.columns.indices {
+            for pi in info.columns[ci].pages.indices {
+                info.columns[ci].pages[pi].offset = offset
+                offset += info.columns[ci].pages[pi].storedSize
+            }
+        }
+        info.pagesLength = offset - info.pagesOffset
+        var w = ByteWriter()
+        info.write(&w)
+        try file.write(Block.frame(.cluster, w.bytes))
+        for e in encoded {
+            for page in e.pageBytes { try file.write(page) }
+        }
+        clusters.append(info)
+        summaries.append(ClusterSummary(firstEvent: firstEvent, eventCount: info.eventCount, blockOffset: blockOffset, blockSize: blockSize))
+        eventCount += info.eventCount
+        for c in open.columns { c!.removeAll() }
+        open.eventCount = 0
+        openBytes = 0
+        if options.checkpointEvery > 0 && clusters.count % options.checkpointEvery == 0 {
+            try writeFooter(checkpoint: true)
+        }
+    }
+
+    /// Writes the index block (final footer only), the footer block and the trailer.
+    private func writeFooter(checkpoint: Bool) throws(EVCError) {
+        var indexOffset = 0, indexSize = 0
+        if !checkpoint {
+            var w = ByteWriter()
+            w.u32(UInt32(clusters.count))
+            for c in clusters { c.write(&w) }
+            indexOffset = file.position
+            let block = Block.frame(.index, w.bytes)
+            indexSize = block.count
+            try file.write(block)
+        }
+        let footer = Footer(eventCount: eventCount, checkpoint: checkpoint, indexOffset: indexOffset, indexSize: indexSize,
+                            schema: schema, metadata: metadata, clusters: summaries)
+        let footerOffset = file.position
+        let block = Block.frame(.footer, footer.payload())
+        try file.write(block)
+        try file.write(Trailer(footerOffset: footerOffset, footerSize: block.count).bytes())
+    }
+
+    /// Writes the last cluster, the index and the footer, syncs, and renames the file into place.
+    public func close() throws(EVCError) {
+        guard !closed else { return }
+        try flushCluster()
+        try writeFooter(checkpoint: false)
+        try file.sync()
+        try file.closeFile()
+        try FileSystem.rename(partialPath, to: path)
+        FileSystem.syncDirectory(of: path)
+        closed = true
+    }
+
+    /// Abandons the file: removes the partial file.
+    public func abort() {
+        guard !closed else { return }
+        closed = true
+        try? file.closeFile()
+        FileSystem.remove(partialPath)
+    }
+}

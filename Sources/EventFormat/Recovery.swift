@@ -1,0 +1,166 @@
+/// Turns an interrupted EVC file (no trailer, or one ending in a checkpoint footer) into a valid
+/// one holding every complete cluster.
+///
+/// It walks the blocks from the start: the schema block, then cluster blocks each followed by
+/// their pages, with checkpoint footers and trailers in between. A cluster counts when its block
+/// checksum holds, its pages lie wholly inside the file and every page checksum holds. The walk
+/// stops at the first block that is cut off or damaged; the file is truncated there and a new
+/// index, footer and trailer are appended. Metadata comes from the last checkpoint footer seen.
+public enum Recovery {
+    public struct Report: Sendable {
+        public var path: String
+        public var alreadyComplete = false
+        public var clustersKept = 0
+        public var eventsKept = 0
+        /// Bytes after the last complete cluster that were dropped.
+        public var bytesDropped = 0
+        /// Events of the cluster that was cut off, when its block was readable.
+        public var eventsLost: Int?
+        /// Why the walk stopped (nil when it reached the end of the file cleanly).
+        public var stopReason: String?
+        public var outputPath: String
+    }
+
+    /// Recovers `path` in place. A name ending in `.partial` is renamed to the name without it
+    /// (refused if that exists). Returns what was kept and lost.
+    public static func recover(path: String) throws(EVCError) -> Report {
+        var output = path
+        if path.hasSuffix(".partial") {
+            output = String(path.dropLast(".partial".count))
+            guard !FileSystem.exists(output) else {
+                throw EVCError(.badArgument, "'\(output)' exists already; move it away first", path: path)
+            }
+        }
+        var report = Report(path: path, outputPath: output)
+        let map = try MappedFile(path: path)
+        if (try? EVCFile(map: map)) != nil {
+            report.alreadyComplete = true
+            report.outputPath = path
+            return report
+        }
+        let scan: Scan
+        do throws(EVCError) {
+            scan = try walk(map.bytes)
+        } catch {
+            throw error.with(path: path)
+        }
+        report.clustersKept = scan.clusters.count
+        report.eventsKept = scan.clusters.reduce(0) { $0 + $1.eventCount }
+        report.bytesDropped = map.bytes.count - scan.end
+        report.eventsLost = scan.lostEvents
+        report.stopReason = scan.stopReason
+
+        // Rewrite the end of the file: index, footer, trailer after the last good cluster.
+        let file = try OutputFile(truncating: path, at: scan.end)
+        var w = ByteWriter()
+        w.u32(UInt32(scan.clusters.count))
+        for c in scan.clusters { c.write(&w) }
+        let indexOffset = file.position
+        let index = Block.frame(.index, w.bytes)
+        try file.write(index)
+        var metadata = scan.metadata
+        metadata.append(("recovered", "\(report.clustersKept) clusters, \(report.eventsKept) events kept; \(report.bytesDropped) bytes dropped"))
+        let footer = Footer(eventCount: report.eventsKept, checkpoint: false, indexOffset: indexOffset, indexSize: index.count,
+                            schema: scan.schema, metadata: metadata, clusters: scan.summaries)
+        let footerOffset = file.position
+        let block = Block.frame(.footer, footer.payload())
+        try file.write(block)
+        try file.write(Trailer(footerOffset: footerOffset, footerSize: block.count).bytes())
+        try file.sync()
+        try file.closeFile()
+        if output != path {
+            try FileSystem.rename(path, to: output)
+            FileSystem.syncDirectory(of: output)
+        }
+        return report
+    }
+
+    struct Scan {
+        var schema: Schema
+        var clusters: [ClusterInfo] = []
+        var summaries: [ClusterSummary] = []
+        var metadata: [(String, String)] = []
+        var end: Int
+        var stopReason: String?
+        var lostEvents: Int?
+    }
+
+    static func walk(_ bytes: UnsafeRawBufferPointer) throws(EVCError) -> Scan {
+        _ = try FileHeader.check(bytes)
+        let schemaPayload = try Block.read(bytes, at: Layout.headerSize, expected: .schema)
+        var r = ByteReader(schemaPayload, fileOffset: Layout.headerSize + Layout.blockHeaderSize, context: "schema block")
+        let schema = try SchemaCoding.read(&r)
+        var scan = Scan(schema: schema, end: Layout.headerSize + Layout.blockOverhead + schemaPayload.count)
+        var position = scan.end
+        var events = 0
+        while position < bytes.count {
+            guard position + Layout.blockOverhead <= bytes.count else {
+                scan.stopReason = "file ends inside a block header at byte \(position)"
+                break
+            }
+            let tagRaw = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self))
+            guard let tag = BlockTag(rawValue: tagRaw), tag != .schema else {
+                scan.stopReason = "no block starts at byte \(position) (tag 0x\(String(tagRaw, radix: 16)))"
+                break
+            }
+            let payload: UnsafeRawBufferPointer
+            do throws(EVCError) {
+                payload = try Block.read(bytes, at: position, expected: tag)
+            } catch {
+                scan.stopReason = "\(tag.name) block at byte \(position): \(error.message)"
+                if tag == .cluster { scan.lostEvents = lostEvents(bytes, position) }
+                break
+            }
+            let blockEnd = position + Layout.blockOverhead + payload.count
+            switch tag {
+            case .cluster:
+                var cr = ByteReader(payload, fileOffset: position + Layout.blockHeaderSize, context: "cluster block")
+                let cluster: ClusterInfo
+                do throws(EVCError) {
+                    cluster = try ClusterInfo.read(&cr)
+                    guard cluster.index == scan.clusters.count, cluster.firstEvent == events, cluster.pagesOffset == blockEnd else {
+                        throw EVCError(.corrupt, "cluster block out of sequence")
+                    }
+                    guard cluster.pagesOffset + cluster.pagesLength <= bytes.count else {
+                        throw EVCError(.truncated, "its pages end at byte \(cluster.pagesOffset + cluster.pagesLength), past the end of the file")
+                    }
+                    try cluster.validate(schema: schema, fileSize: bytes.count)
+                    for chunk in cluster.columns {
+                        for p in chunk.pages {
+                            let stored = UnsafeRawBufferPointer(rebasing: bytes[p.offset..<p.offset + p.storedSize])
+                            guard Checksum.xxh3(stored) == p.checksum else {
+                                throw EVCError(.checksumMismatch, "page at byte \(p.offset) fails its checksum")
+                            }
+                        }
+                    }
+                } catch {
+                    scan.stopReason = "cluster \(scan.clusters.count) at byte \(position): \(error.message)"
+                    scan.lostEvents = lostEvents(bytes, position)
+                    return scan
+                }
+                scan.summaries.append(ClusterSummary(firstEvent: events, eventCount: cluster.eventCount, blockOffset: position,
+                                                     blockSize: Layout.blockOverhead + payload.count))
+                scan.clusters.append(cluster)
+                events += cluster.eventCount
+                position = cluster.pagesOffset + cluster.pagesLength
+                scan.end = position
+            case .footer:
+                if let f = try? Footer.parse(payload, fileOffset: position + Layout.blockHeaderSize) {
+                    scan.metadata = f.metadata
+                }
+                position = blockEnd + Layout.trailerSize
+            case .index, .schema:
+                position = blockEnd
+            }
+        }
+        return scan
+    }
+
+    /// The event count of a damaged cluster block, if its fixed fields can still be read.
+    static func lostEvents(_ bytes: UnsafeRawBufferPointer, _ position: Int) -> Int? {
+        let at = position + Layout.blockHeaderSize + 4 + 16
+        guard at + 8 <= bytes.count else { return nil }
+        let n = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+        return n < 1 << 40 ? Int(n) : nil
+    }
+}

@@ -1,0 +1,35 @@
+/// How an `EVCWriter` lays out and compresses its data. The defaults are measured choices;
+/// see Formats/EVC.md, "Sizes".
+public struct WriterOptions: Sendable {
+    /// Codec applied to every page after its encoding (a page that does not shrink is stored
+    /// with codec none).
+    public var codec: Codec = .zstd(level: 3)
+    /// Forces one encoding wherever it applies to a column's type; nil picks per page by trial.
+    public var encoding: Encoding? = nil
+    /// Largest decoded page, in bytes (pages hold at most this many bytes of values).
+    public var pageBytes: Int = 256 * 1024
+    /// A cluster is closed once its columns hold this many decoded bytes.
+    public var clusterBytes: Int = 64 * 1024 * 1024
+    /// Largest number of events in a cluster, whatever their size.
+    public var clusterEvents: Int = 1 << 24
+    /// A checkpoint footer is written after every this many clusters (0: never).
+    public var checkpointEvery: Int = 8
+    /// Threads that encode and compress the columns of a closing cluster.
+    public var threads: Int = ProcessInfoCores.count
+
+    public init() {}
+}
+
+enum ProcessInfoCores {
+    static var count: Int {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
