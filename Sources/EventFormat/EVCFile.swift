@@ -33,6 +33,10 @@ public final class EVCFile: Sendable {
                 throw EVCError(.corrupt, "footer block is \(Layout.blockOverhead + payload.count) bytes, the trailer says \(trailer.footerSize)", offset: trailer.footerOffset)
             }
             let footer = try Footer.parse(payload, fileOffset: trailer.footerOffset + Layout.blockHeaderSize)
+            let features = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+            guard footer.major == version.0, footer.minor == version.1, footer.features == features else {
+                throw EVCError(.corrupt, "header says version \(version.0).\(version.1) features 0x\(String(features, radix: 16)), the footer \(footer.major).\(footer.minor) features 0x\(String(footer.features, radix: 16))", offset: 8)
+            }
             guard !footer.checkpoint else {
                 throw EVCError(.incomplete, "file ends in a checkpoint footer: it was not closed; `darkscan recover` finishes it", offset: trailer.footerOffset)
             }

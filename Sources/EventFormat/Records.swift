@@ -215,6 +215,10 @@ public struct ClusterSummary: Sendable, Equatable {
 
 /// The footer: schema, file metadata, cluster summaries and where the index block is.
 struct Footer: Sendable, Equatable {
+    /// A copy of the file header's version and feature flags, checked against the header.
+    var major: UInt16 = Layout.majorVersion
+    var minor: UInt16 = Layout.minorVersion
+    var features: UInt32 = 0
     var eventCount: Int
     /// True for a checkpoint footer written while the file was still open.
     var checkpoint: Bool
@@ -225,7 +229,7 @@ struct Footer: Sendable, Equatable {
     var clusters: [ClusterSummary]
 
     static func == (a: Footer, b: Footer) -> Bool {
-        a.eventCount == b.eventCount && a.checkpoint == b.checkpoint && a.indexOffset == b.indexOffset
+        a.major == b.major && a.minor == b.minor && a.features == b.features && a.eventCount == b.eventCount && a.checkpoint == b.checkpoint && a.indexOffset == b.indexOffset
             && a.indexSize == b.indexSize && a.schema == b.schema && a.clusters == b.clusters
             && a.metadata.map(\.0) == b.metadata.map(\.0) && a.metadata.map(\.1) == b.metadata.map(\.1)
     }
@@ -233,6 +237,9 @@ struct Footer: Sendable, Equatable {
     func payload() -> [UInt8] {
         var w = ByteWriter()
         w.record { w in
+            w.u16(major)
+            w.u16(minor)
+            w.u32(features)
             w.u64(UInt64(eventCount))
             w.u32(checkpoint ? 1 : 0)
             w.u64(UInt64(indexOffset))
@@ -251,7 +258,8 @@ struct Footer: Sendable, Equatable {
 
     static func parse(_ payload: UnsafeRawBufferPointer, fileOffset: Int) throws(EVCError) -> Footer {
         var r = ByteReader(payload, fileOffset: fileOffset, context: "footer")
-        return try r.record("footer", minSize: 32) { r throws(EVCError) in
+        return try r.record("footer", minSize: 40) { r throws(EVCError) in
+            let major = try r.u16(), minor = try r.u16(), features = try r.u32()
             let events = try r.count("event count", max: 1 << 56)
             let flags = try r.u32()
             guard flags & ~1 == 0 else { throw r.error("unknown footer flags 0x\(String(flags, radix: 16))", code: .unknownFeature) }
@@ -274,7 +282,7 @@ struct Footer: Sendable, Equatable {
                 clusters.append(c)
             }
             guard next == events else { throw r.error("clusters hold \(next) events, the footer says \(events)") }
-            return Footer(eventCount: events, checkpoint: flags & 1 != 0, indexOffset: indexOffset, indexSize: indexSize,
+            return Footer(major: major, minor: minor, features: features, eventCount: events, checkpoint: flags & 1 != 0, indexOffset: indexOffset, indexSize: indexSize,
                           schema: schema, metadata: meta, clusters: clusters)
         }
     }

@@ -85,7 +85,9 @@ public enum Recovery {
         var lostEvents: Int?
     }
 
-    static func walk(_ bytes: UnsafeRawBufferPointer) throws(EVCError) -> Scan {
+    /// Walks the blocks of `bytes`. With `checkPages` every page checksum is verified; with
+    /// `strict` the trailer after each footer block must be intact and point at that footer.
+    static func walk(_ bytes: UnsafeRawBufferPointer, checkPages: Bool = true, strict: Bool = false) throws(EVCError) -> Scan {
         _ = try FileHeader.check(bytes)
         let schemaPayload = try Block.read(bytes, at: Layout.headerSize, expected: .schema)
         var r = ByteReader(schemaPayload, fileOffset: Layout.headerSize + Layout.blockHeaderSize, context: "schema block")
@@ -125,7 +127,7 @@ public enum Recovery {
                         throw EVCError(.truncated, "its pages end at byte \(cluster.pagesOffset + cluster.pagesLength), past the end of the file")
                     }
                     try cluster.validate(schema: schema, fileSize: bytes.count)
-                    for chunk in cluster.columns {
+                    for chunk in cluster.columns where checkPages {
                         for p in chunk.pages {
                             let stored = UnsafeRawBufferPointer(rebasing: bytes[p.offset..<p.offset + p.storedSize])
                             guard Checksum.xxh3(stored) == p.checksum else {
@@ -147,6 +149,16 @@ public enum Recovery {
             case .footer:
                 if let f = try? Footer.parse(payload, fileOffset: position + Layout.blockHeaderSize) {
                     scan.metadata = f.metadata
+                } else if strict {
+                    scan.stopReason = "footer block at byte \(position) does not parse"
+                    return scan
+                }
+                if strict {
+                    let t = try? Trailer.read(bytes, endingAt: min(blockEnd + Layout.trailerSize, bytes.count))
+                    guard t == Trailer(footerOffset: position, footerSize: blockEnd - position) else {
+                        scan.stopReason = "trailer at byte \(blockEnd) is damaged or does not point at the footer before it"
+                        return scan
+                    }
                 }
                 position = blockEnd + Layout.trailerSize
             case .index, .schema:

@@ -35,6 +35,18 @@ extension EVCFile {
             report.problems.append(VerifyProblem(offset: error.offset, message: error.message))
             return report
         }
+        // Walk every block from the start: the schema block, cluster blocks and checkpoint
+        // footers are what recovery relies on, so they must be intact too.
+        do throws(EVCError) {
+            let scan = try Recovery.walk(map.bytes, checkPages: false, strict: true)
+            if let reason = scan.stopReason { report.problems.append(VerifyProblem(message: "block walk: \(reason)")) }
+            if scan.schema != schema { report.problems.append(VerifyProblem(offset: Layout.headerSize, message: "schema block differs from the footer's schema")) }
+            if scan.stopReason == nil && scan.clusters != clusters {
+                report.problems.append(VerifyProblem(message: "block walk finds \(scan.clusters.count) clusters, the index \(clusters.count)"))
+            }
+        } catch {
+            report.problems.append(VerifyProblem(offset: error.offset, message: "block walk: \(error.message)"))
+        }
         // The cluster blocks are copies of the index entries: check them too (recovery uses them).
         for (i, s) in clusterSummaries.enumerated() {
             do throws(EVCError) {

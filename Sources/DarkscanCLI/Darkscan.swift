@@ -1,0 +1,21 @@
+import ArgumentParser
+import Darkscan
+
+@main
+struct DarkscanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "darkscan",
+        abstract: "Columnar event store and skimming tool for missing-energy experiments.",
+        discussion: """
+            Examples:
+              darkscan simulate --run 4242 --events 1000000 -o run4242.evc
+              darkscan info run4242.evc
+              darkscan cat run4242.evc --columns event,ecal_e,veto --limit 10
+              darkscan verify 'data/*.evc'
+
+            Exit codes: 0 success; 1 damaged, incomplete or unreadable input (or problems found
+            by verify); 64 bad command-line usage.
+            """,
+        subcommands: [InfoCommand.self, CatCommand.self, VerifyCommand.self, RecoverCommand.self, SimulateCommand.self]
+    )
+}

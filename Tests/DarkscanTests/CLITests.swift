@@ -1,0 +1,139 @@
+import Darkscan
+import Foundation
+import Testing
+
+/// Runs the `darkscan` binary built next to the test bundle.
+enum CLI {
+    static let binary: String = {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()] {
+            let p = candidate.appendingPathComponent("darkscan").path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return dir.appendingPathComponent("darkscan").path
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ args: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func scratch(_ name: String) -> String {
+        let dir = NSTemporaryDirectory() + "darkscan-cli-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir + "/" + UUID().uuidString.prefix(8) + "-" + name
+    }
+
+    /// A simulated run of `events` events, made once per test process.
+    static let sample: String = {
+        let path = scratch("run4242.evc")
+        let r = try! run(["simulate", "--run", "4242", "--events", "3000", "--signal-rate", "0.01", "-o", path])
+        precondition(r.status == 0, r.stderr)
+        return path
+    }()
+}
+
+@Suite struct CLITests {
+    @Test func simulateInfoCatVerify() throws {
+        let info = try CLI.run(["info", CLI.sample])
+        #expect(info.status == 0)
+        #expect(info.stdout.contains("3,000 in 1 cluster"))
+        #expect(info.stdout.contains("ecal_cells") && info.stdout.contains("float32[2][6][6]") && info.stdout.contains("GeV"))
+
+        let csv = try CLI.run(["cat", CLI.sample, "--columns", "event,ecal_e,veto", "--limit", "3", "--format", "csv"])
+        #expect(csv.status == 0)
+        let lines = csv.stdout.split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines.first == "event,ecal_e,veto")
+        #expect(lines[1].hasPrefix("0,"))
+
+        let verify = try CLI.run(["verify", CLI.sample])
+        #expect(verify.status == 0)
+        #expect(verify.stdout.contains("OK"))
+    }
+
+    @Test func jsonOutputsParse() throws {
+        let info = try CLI.run(["info", "--json", CLI.sample])
+        let obj = try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [[String: Any]]
+        #expect(obj?.first?["events"] as? Int == 3000)
+        let cat = try CLI.run(["cat", CLI.sample, "--columns", "event,ecal_cells,mm_hits", "--skip", "10", "--limit", "2", "--format", "json"])
+        let rows = try JSONSerialization.jsonObject(with: Data(cat.stdout.utf8)) as? [[String: Any]]
+        #expect(rows?.count == 2)
+        #expect(rows?.first?["event"] as? Int == 10)
+        let cells = rows?.first?["ecal_cells"] as? [[[Double]]]
+        #expect(cells?.count == 2 && cells?[0].count == 6 && cells?[0][0].count == 6)
+        #expect((rows?.first?["mm_hits"] as? [[String: Any]])?.first?["strip"] != nil)
+    }
+
+    @Test func catAcrossClusterAndFileBoundaries() throws {
+        let r = try CLI.run(["cat", CLI.sample, CLI.sample, "--columns", "event", "--skip", "2998", "--limit", "4", "--format", "csv"])
+        #expect(r.stdout.split(separator: "\n").dropFirst() == ["2998", "2999", "0", "1"])
+    }
+
+    @Test func badInputGivesOneLineAndExitOne() throws {
+        let empty = CLI.scratch("empty.evc")
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let r = try CLI.run(["info", empty])
+        #expect(r.status == 1)
+        #expect(r.stderr == "darkscan: \(empty) (at byte 0): file is empty\n")
+
+        let unknown = try CLI.run(["cat", CLI.sample, "--columns", "ecal_energy"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no field 'ecal_energy'"))
+
+        let usage = try CLI.run(["cat", CLI.sample, "--limit", "-1"])
+        #expect(usage.status == 64)
+    }
+
+    @Test func verifyReportsDamageByClusterColumnPage() throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: CLI.sample)))
+        let f = try EVCFile(path: CLI.sample)
+        let page = try f.clusters()[0].columns[6].pages[0]  // ecal_e
+        bytes[page.offset + page.storedSize / 2] ^= 0x10
+        let bad = CLI.scratch("bad.evc")
+        FileManager.default.createFile(atPath: bad, contents: Data(bytes))
+        let r = try CLI.run(["verify", bad])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("cluster 0, column ecal_e, page 0"))
+        #expect(r.stdout.contains("checksum"))
+    }
+
+    @Test func recoverFinishesAnInterruptedFile() throws {
+        let path = CLI.scratch("crash.evc")
+        var options = WriterOptions()
+        options.clusterEvents = 1000
+        let source = try EVCFile(path: CLI.sample)
+        let w = try EVCWriter(path: path, schema: source.schema, options: options)
+        try source.batches(batchSize: 500).forEach { try w.write($0) }
+        // 3000 events: three clusters written, nothing open. Not closed: as if killed.
+        let r = try CLI.run(["recover", path + ".partial"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("recovered 3,000 events in 3 clusters"))
+        let v = try CLI.run(["verify", path])
+        #expect(v.status == 0)
+        _ = w
+    }
+
+    @Test func everySubcommandHasHelpWithExamples() throws {
+        for sub in ["info", "cat", "verify", "recover", "simulate"] {
+            let r = try CLI.run([sub, "--help"])
+            #expect(r.status == 0)
+            #expect(r.stdout.contains("Examples:"), "\(sub) --help has no examples")
+        }
+    }
+}
