@@ -18,13 +18,17 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"]), .brew(["xxhash"])]),
         // The few hot byte-shuffling loops (byte-stream split, bit unpacking), in C with SIMD.
-        .target(name: "CKernels"),
+        .target(name: "CKernels", dependencies: ["CXXHash"]),
         // The EVC file format: schema, units, encodings, codecs, writer, reader, recovery.
-        .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CXXHash", "CKernels"]),
+        .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels"]),
+        // The query language: lexer, parser, checker (names, types, units, shapes) and plan.
+        .target(name: "Query", dependencies: ["EventFormat"]),
+        // The scan engine: batches, selection vectors, kernels, cut flow, skim.
+        .target(name: "Engine", dependencies: ["Query", "EventFormat", "CKernels"]),
         // Event generators that write NA64-like data.
         .target(name: "Simulation", dependencies: ["EventFormat"]),
         // The embeddable reader library: the public Swift API.
-        .target(name: "Darkscan", dependencies: ["EventFormat"]),
+        .target(name: "Darkscan", dependencies: ["EventFormat", "Query", "Engine"]),
         .executableTarget(
             name: "DarkscanCLI",
             dependencies: [
@@ -32,7 +36,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Format benchmark (Bench/README.md): encode/decode throughput and ratios per codec.
+        .executableTarget(name: "evc-bench", dependencies: ["EventFormat", "Simulation"], path: "Bench/EVCBench"),
         .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat"], resources: [.copy("Cases")]),
         .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DarkscanCLI"]),
     ]
 )

@@ -87,3 +87,15 @@ void dk_delta_decode(const uint8_t *src, size_t n, unsigned bits, uint64_t first
         STORE(width, dst, i, v);
     }
 }
+
+void dk_widen(const void *src, size_t n, size_t width, int is_signed, uint64_t *dst) {
+    switch (width * 2 + (is_signed ? 1 : 0)) {
+    case 2: for (size_t i = 0; i < n; i++) dst[i] = ((const uint8_t *)src)[i]; break;
+    case 3: for (size_t i = 0; i < n; i++) dst[i] = (uint64_t)(int64_t)((const int8_t *)src)[i]; break;
+    case 4: for (size_t i = 0; i < n; i++) dst[i] = ((const uint16_t *)src)[i]; break;
+    case 5: for (size_t i = 0; i < n; i++) dst[i] = (uint64_t)(int64_t)((const int16_t *)src)[i]; break;
+    case 8: for (size_t i = 0; i < n; i++) dst[i] = ((const uint32_t *)src)[i]; break;
+    case 9: for (size_t i = 0; i < n; i++) dst[i] = (uint64_t)(int64_t)((const int32_t *)src)[i]; break;
+    default: memcpy(dst, src, n * 8); break;
+    }
+}

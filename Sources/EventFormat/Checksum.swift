@@ -1,9 +1,10 @@
-import CXXHash
+import CKernels
 
-/// XXH3-64 with seed 0, the checksum of every EVC block, page and trailer.
+/// XXH3-64 with seed 0, the checksum of every EVC block, page and trailer (libxxhash's
+/// algorithm; see CKernels/checksum.c for why it is called through the header).
 public enum Checksum {
     public static func xxh3(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        XXH3_64bits(bytes.baseAddress, bytes.count)
+        dk_xxh3_64(bytes.baseAddress, bytes.count)
     }
 
     public static func xxh3(_ bytes: [UInt8]) -> UInt64 {

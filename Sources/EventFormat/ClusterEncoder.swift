@@ -3,9 +3,11 @@ import Dispatch
 /// Turns the columns of a closing cluster into pages: statistics, encoding by trial, codec,
 /// checksum. Columns are independent, so they are encoded in parallel.
 enum ClusterEncoder {
+    /// A column chunk's page records and its stored pages, back to back in `data` (page offsets
+    /// are relative to `data` until the writer places them in the file).
     struct EncodedColumn: Sendable {
         var chunk: ColumnChunkInfo
-        var pageBytes: [[UInt8]]
+        var data: ColumnBuffer
     }
 
     final class Results: @unchecked Sendable {
@@ -60,11 +62,12 @@ enum ClusterEncoder {
             }
             lengths = l
         }
+        let scratch = PageEncoder.Scratch()
+        let encoded = ColumnBuffer(type: .uint8, capacity: min(options.pageBytes, buf.count * w) + 64)
+        let data = ColumnBuffer(type: .uint8, capacity: buf.count * w / 2 + 64)
         var pages: [PageInfo] = []
-        var bytes: [[UInt8]] = []
         var chunkStats = Statistics.empty
         var start = 0
-        var scratch: [UInt8] = []
         while start < buf.count {
             let n = min(perPage, buf.count - start)
             let values = UnsafeRawBufferPointer(rebasing: all[start * w..<(start + n) * w])
@@ -79,27 +82,34 @@ enum ClusterEncoder {
             if let forced = options.encoding, forced.applies(to: col.type), forced != .constant || allEqual(values, n, w) {
                 encoding = forced
             } else {
-                encoding = PageEncoder.choose(values, count: n, type: col.type, codec: options.codec)
+                encoding = PageEncoder.choose(values, count: n, type: col.type, codec: options.codec, scratch: scratch)
             }
-            let encoded = PageEncoder.encode(values, count: n, type: col.type, as: encoding)
+            PageEncoder.encode(values, count: n, type: col.type, as: encoding, into: encoded, scratch: scratch)
+            // Compress straight onto the end of the column's data; keep the encoded bytes when
+            // the codec does not shrink them.
+            let at = data.count
             var codec = options.codec
-            var stored = encoded
+            var storedSize = encoded.count
             if codec != .none {
-                let bound = codec.bound(encoded.count)
-                if scratch.count < bound { scratch = [UInt8](repeating: 0, count: bound) }
-                let size = encoded.withUnsafeBytes { src in scratch.withUnsafeMutableBytes { codec.compress(src, into: $0) } }
+                data.resize(at + codec.bound(encoded.count))
+                let size = codec.compress(encoded.rawBytes, into: UnsafeMutableRawBufferPointer(rebasing: data.mutableRawBytes[at...]))
                 if let size, size < encoded.count {
-                    stored = Array(scratch[0..<size])
+                    storedSize = size
                 } else {
                     codec = .none
                 }
             }
-            pages.append(PageInfo(offset: 0, count: n, encoding: encoding, codec: codec.id, storedSize: stored.count,
+            if codec == .none {
+                data.resize(at + encoded.count)
+                UnsafeMutableRawBufferPointer(rebasing: data.mutableRawBytes[at...]).copyMemory(from: encoded.rawBytes)
+            }
+            data.resize(at + storedSize)
+            let stored = UnsafeRawBufferPointer(rebasing: data.rawBytes[at..<at + storedSize])
+            pages.append(PageInfo(offset: at, count: n, encoding: encoding, codec: codec.id, storedSize: storedSize,
                                   encodedSize: encoded.count, stats: stats, checksum: Checksum.xxh3(stored)))
-            bytes.append(stored)
             start += n
         }
-        return EncodedColumn(chunk: ColumnChunkInfo(column: col.index, elementCount: buf.count, stats: chunkStats, pages: pages), pageBytes: bytes)
+        return EncodedColumn(chunk: ColumnChunkInfo(column: col.index, elementCount: buf.count, stats: chunkStats, pages: pages), data: data)
     }
 
     static func allEqual(_ values: UnsafeRawBufferPointer, _ n: Int, _ w: Int) -> Bool {

@@ -77,6 +77,13 @@ public final class ColumnBuffer: @unchecked Sendable {
         count += range.count
     }
 
+    /// Appends `n` values from raw memory holding values of this buffer's type.
+    public func appendRaw(_ p: UnsafeRawPointer, count n: Int) {
+        reserve(count + n)
+        (storage + count * type.width).copyMemory(from: p, byteCount: n * type.width)
+        count += n
+    }
+
     public var rawBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage, count: count * type.width) }
     public var mutableRawBytes: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(start: storage, count: count * type.width) }
 

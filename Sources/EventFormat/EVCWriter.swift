@@ -134,9 +134,7 @@ public final class EVCWriter {
         var w = ByteWriter()
         info.write(&w)
         try file.write(Block.frame(.cluster, w.bytes))
-        for e in encoded {
-            for page in e.pageBytes { try file.write(page) }
-        }
+        for e in encoded { try file.write(e.data.rawBytes) }
         clusters.append(info)
         summaries.append(ClusterSummary(firstEvent: firstEvent, eventCount: info.eventCount, blockOffset: blockOffset, blockSize: blockSize))
         eventCount += info.eventCount

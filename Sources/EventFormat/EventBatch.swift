@@ -40,6 +40,10 @@ public struct EventBatch: @unchecked Sendable {
         try validate()
     }
 
+    /// Declares that `n` more events have been appended, without checking the columns now
+    /// (`EVCWriter.write` checks them).
+    public mutating func noteAppendedEvents(_ n: Int) { eventCount += n }
+
     /// Checks that every loaded column holds as many values as the events need.
     public func validate() throws(EVCError) {
         for col in schema.columns {

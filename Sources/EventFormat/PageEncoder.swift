@@ -1,66 +1,97 @@
 import CKernels
 
-/// Encodes a page's values, and picks an encoding for them by a cheap trial.
+/// Encodes a page's values, and picks an encoding for them by a cheap trial. Work buffers are
+/// passed in and reused from page to page, so encoding a page allocates nothing.
 enum PageEncoder {
+    /// Reusable work space of one encoding thread.
+    final class Scratch {
+        let wide = ColumnBuffer(type: .uint64)
+        let trial = ColumnBuffer(type: .uint8)
+        let trialOut = ColumnBuffer(type: .uint8)
+    }
+
+    /// Convenience for tests: the encoded bytes as an array.
     static func encode(_ values: UnsafeRawBufferPointer, count n: Int, type: ScalarType, as encoding: Encoding) -> [UInt8] {
+        let out = ColumnBuffer(type: .uint8)
+        encode(values, count: n, type: type, as: encoding, into: out, scratch: Scratch())
+        return Array(out.rawBytes)
+    }
+
+    /// Replaces the contents of `out` with the encoded page.
+    static func encode(_ values: UnsafeRawBufferPointer, count n: Int, type: ScalarType, as encoding: Encoding,
+                       into out: ColumnBuffer, scratch: Scratch) {
         let w = type.width
-        precondition(encoding.applies(to: type) && values.count == n * w)
+        precondition(encoding.applies(to: type) && values.count == n * w && out.type == .uint8)
         switch encoding {
         case .plain:
-            return Array(values)
+            out.resize(n * w)
+            if n > 0 { out.mutableRawBytes.copyMemory(from: values) }
         case .byteSplit:
-            return [UInt8](unsafeUninitializedCapacity: n * w) { out, done in
-                if n > 0 { dk_bytesplit_encode(values.baseAddress!.assumingMemoryBound(to: UInt8.self), n, w, out.baseAddress!) }
-                done = n * w
-            }
+            out.resize(n * w)
+            if n > 0 { dk_bytesplit_encode(values.baseAddress!.assumingMemoryBound(to: UInt8.self), n, w, out.mutableRawBytes.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
         case .bitPackedBool:
-            var out = [UInt8](repeating: 0, count: (n + 7) / 8)
-            for i in 0..<n where values[i] != 0 { out[i >> 3] |= 1 << UInt8(i & 7) }
-            return out
+            out.resize((n + 7) / 8)
+            let o = out.mutableRawBytes
+            o.initializeMemory(as: UInt8.self, repeating: 0)
+            for i in 0..<n where values[i] != 0 { o[i >> 3] |= 1 << UInt8(i & 7) }
         case .frameOfReference:
-            let wide = IntegerView.widen(values, count: n, type: type)
+            let wide = widen(values, n, type, scratch)
             let (lo, hi) = IntegerView.minMax(values, count: n, type: type)
+            for i in 0..<n { wide[i] = wide[i] &- lo }
             let bits = bitWidth(hi &- lo)
-            var out = ByteWriter()
-            out.u64(lo)
-            out.u8(UInt8(bits))
-            out.raw(pack(wide.map { $0 &- lo }, bits: bits))
-            return out.bytes
+            out.resize(9 + dk_bitpack_size(n, UInt32(bits)))
+            let o = out.mutableRawBytes
+            o.storeBytes(of: lo.littleEndian, toByteOffset: 0, as: UInt64.self)
+            o[8] = UInt8(bits)
+            dk_bitpack(UnsafePointer(wide.baseAddress!), n, UInt32(bits), o.baseAddress!.assumingMemoryBound(to: UInt8.self) + 9)
         case .delta:
-            let wide = IntegerView.widen(values, count: n, type: type)
-            let (minDelta, bits) = deltaRange(wide)
-            var out = ByteWriter()
-            out.u64(wide[0])
-            out.u64(minDelta)
-            out.u8(UInt8(bits))
-            var packed = [UInt64](repeating: 0, count: max(n - 1, 0))
-            for i in 1..<max(n, 1) { packed[i - 1] = (wide[i] &- wide[i - 1]) &- minDelta }
-            out.raw(pack(packed, bits: bits))
-            return out.bytes
+            let wide = widen(values, n, type, scratch)
+            let first = wide[0]
+            let (minDelta, bits) = deltaRange(UnsafeBufferPointer(wide))
+            // Deltas above the minimum, in place from the back: wide[i-1] = v[i] - v[i-1] - minDelta.
+            for i in 1..<max(n, 1) { wide[i - 1] = (wide[i] &- wide[i - 1]) &- minDelta }
+            out.resize(17 + dk_bitpack_size(n - 1, UInt32(bits)))
+            let o = out.mutableRawBytes
+            o.storeBytes(of: first.littleEndian, toByteOffset: 0, as: UInt64.self)
+            o.storeBytes(of: minDelta.littleEndian, toByteOffset: 8, as: UInt64.self)
+            o[16] = UInt8(bits)
+            dk_bitpack(UnsafePointer(wide.baseAddress!), n - 1, UInt32(bits), o.baseAddress!.assumingMemoryBound(to: UInt8.self) + 17)
         case .constant:
-            return Array(values[0..<w])
+            out.resize(w)
+            out.mutableRawBytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: values[0..<w]))
         case .runLength:
-            var out: [UInt8] = []
-            var i = 0
+            out.resize(runLengthSize(values, count: n, width: w).bytes)
+            let o = out.mutableRawBytes
+            var at = 0, i = 0
             while i < n {
                 var j = i + 1
                 while j < n && sameValue(values, i, j, w) { j += 1 }
                 var run = j - i
                 while run >= 0x80 {
-                    out.append(UInt8(run & 0x7f) | 0x80)
+                    o[at] = UInt8(run & 0x7f) | 0x80
+                    at += 1
                     run >>= 7
                 }
-                out.append(UInt8(run))
-                out.append(contentsOf: values[i * w..<(i + 1) * w])
+                o[at] = UInt8(run)
+                at += 1
+                UnsafeMutableRawBufferPointer(rebasing: o[at..<at + w]).copyMemory(from: UnsafeRawBufferPointer(rebasing: values[i * w..<(i + 1) * w]))
+                at += w
                 i = j
             }
-            return out
         }
+    }
+
+    /// The values widened to 64 bits in the scratch buffer (valid until the next call).
+    static func widen(_ values: UnsafeRawBufferPointer, _ n: Int, _ type: ScalarType, _ scratch: Scratch) -> UnsafeMutableBufferPointer<UInt64> {
+        scratch.wide.resize(n)
+        let p = UnsafeMutableBufferPointer(mutating: scratch.wide.buffer(UInt64.self))
+        if n > 0 { dk_widen(values.baseAddress!, n, type.width, type.isSignedInteger ? 1 : 0, p.baseAddress!) }
+        return p
     }
 
     /// Picks the encoding for a page. Sizes of the integer encodings are computed exactly; for
     /// floats, plain and byte-split are both compressed on a sample and the smaller wins.
-    static func choose(_ values: UnsafeRawBufferPointer, count n: Int, type: ScalarType, codec: Codec) -> Encoding {
+    static func choose(_ values: UnsafeRawBufferPointer, count n: Int, type: ScalarType, codec: Codec, scratch: Scratch) -> Encoding {
         let w = type.width
         guard n > 0 else { return .plain }
         let (runs, rleBytes) = runLengthSize(values, count: n, width: w)
@@ -70,8 +101,8 @@ enum PageEncoder {
         if type.isInteger {
             let (lo, hi) = IntegerView.minMax(values, count: n, type: type)
             let forBytes = 9 + dk_bitpack_size(n, UInt32(bitWidth(hi &- lo)))
-            let wide = IntegerView.widen(values, count: n, type: type)
-            let deltaBytes = 17 + dk_bitpack_size(n - 1, UInt32(deltaRange(wide).bits))
+            let wide = widen(values, n, type, scratch)
+            let deltaBytes = 17 + dk_bitpack_size(n - 1, UInt32(deltaRange(UnsafeBufferPointer(wide)).bits))
             // Frame of reference decodes without a serial dependency: prefer it unless delta
             // saves at least an eighth.
             var best: (Encoding, Int) = (.frameOfReference, forBytes)
@@ -84,22 +115,21 @@ enum PageEncoder {
         if codec == .none { return .plain }
         let sampleCount = min(n, 8192)
         let sample = UnsafeRawBufferPointer(rebasing: values[0..<sampleCount * w])
-        let plainSize = compressedSize(Array(sample), codec: codec)
-        let splitSize = compressedSize(encode(sample, count: sampleCount, type: type, as: .byteSplit), codec: codec)
+        let plainSize = compressedSize(sample, codec: codec, scratch: scratch)
+        encode(sample, count: sampleCount, type: type, as: .byteSplit, into: scratch.trial, scratch: scratch)
+        let splitSize = compressedSize(scratch.trial.rawBytes, codec: codec, scratch: scratch)
         return splitSize < plainSize ? .byteSplit : .plain
     }
 
-    static func compressedSize(_ bytes: [UInt8], codec: Codec) -> Int {
-        var out = [UInt8](repeating: 0, count: codec.bound(bytes.count))
-        return bytes.withUnsafeBytes { src in
-            out.withUnsafeMutableBytes { codec.compress(src, into: $0) }
-        } ?? bytes.count
+    static func compressedSize(_ bytes: UnsafeRawBufferPointer, codec: Codec, scratch: Scratch) -> Int {
+        scratch.trialOut.resize(codec.bound(bytes.count))
+        return codec.compress(bytes, into: scratch.trialOut.mutableRawBytes) ?? bytes.count
     }
 
     static func bitWidth(_ range: UInt64) -> Int { 64 - range.leadingZeroBitCount }
 
     /// The smallest delta (as a signed value) and the bit width of the deltas above it.
-    static func deltaRange(_ wide: [UInt64]) -> (minDelta: UInt64, bits: Int) {
+    static func deltaRange(_ wide: UnsafeBufferPointer<UInt64>) -> (minDelta: UInt64, bits: Int) {
         guard wide.count > 1 else { return (0, 0) }
         var lo = Int64.max, hi = Int64.min
         for i in 1..<wide.count {
@@ -108,13 +138,6 @@ enum PageEncoder {
             hi = max(hi, d)
         }
         return (UInt64(bitPattern: lo), bitWidth(UInt64(bitPattern: hi) &- UInt64(bitPattern: lo)))
-    }
-
-    static func pack(_ values: [UInt64], bits: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: dk_bitpack_size(values.count, UInt32(bits))) { out, done in
-            values.withUnsafeBufferPointer { dk_bitpack($0.baseAddress, values.count, UInt32(bits), out.baseAddress!) }
-            done = dk_bitpack_size(values.count, UInt32(bits))
-        }
     }
 
     @inline(__always)

@@ -7,7 +7,7 @@ public struct WriterOptions: Sendable {
     /// Forces one encoding wherever it applies to a column's type; nil picks per page by trial.
     public var encoding: Encoding? = nil
     /// Largest decoded page, in bytes (pages hold at most this many bytes of values).
-    public var pageBytes: Int = 256 * 1024
+    public var pageBytes: Int = 512 * 1024
     /// A cluster is closed once its columns hold this many decoded bytes.
     public var clusterBytes: Int = 64 * 1024 * 1024
     /// Largest number of events in a cluster, whatever their size.

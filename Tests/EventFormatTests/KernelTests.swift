@@ -46,3 +46,19 @@ import Testing
         #expect(dk_stats_f32(allNaN, 2, &lo, &hi, &nans) == 0)
     }
 }
+
+@Suite struct ChecksumTests {
+    /// The AVX2 build of the header and the shared library must agree on every length, including
+    /// the size classes where XXH3 changes its inner loop (0-16, 17-128, 129-240, > 240 bytes).
+    @Test func sameHashAsTheSystemLibrary() {
+        var rng = SeededRandom(seed: 42)
+        let bytes = (0..<70_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        for n in [0, 1, 3, 4, 8, 9, 16, 17, 128, 129, 240, 241, 1023, 1024, 1025, 4096, 65_536, 70_000] {
+            bytes.withUnsafeBytes { b in
+                #expect(dk_xxh3_64(b.baseAddress, n) == dk_xxh3_64_library(b.baseAddress, n), "length \(n)")
+            }
+        }
+        // Known value: XXH3-64 of the empty input with seed 0.
+        #expect(dk_xxh3_64_library(nil, 0) == 0x2D06_8005_38D3_94C2)
+    }
+}

@@ -29,10 +29,18 @@ void dk_for_decode(const uint8_t *src, size_t n, unsigned bits, uint64_t referen
 void dk_delta_decode(const uint8_t *src, size_t n, unsigned bits, uint64_t first, uint64_t min_delta,
                      size_t width, void *dst);
 
+/// Widens `n` integers of `width` bytes (sign-extending when `is_signed`) to 64 bits.
+void dk_widen(const void *src, size_t n, size_t width, int is_signed, uint64_t *dst);
+
 /// Statistics of a float column: min and max over the values that are not NaN, and the NaN count.
 /// Returns 0 when every value is NaN (or n == 0), 1 otherwise.
 int dk_stats_f32(const float *values, size_t n, double *min, double *max, uint64_t *nan_count);
 int dk_stats_f64(const double *values, size_t n, double *min, double *max, uint64_t *nan_count);
+
+/// XXH3-64 (seed 0) of `len` bytes: the system libxxhash's algorithm, through an AVX2 build of
+/// its header when the CPU has AVX2. dk_xxh3_64_library always calls the shared library.
+uint64_t dk_xxh3_64(const void *data, size_t len);
+uint64_t dk_xxh3_64_library(const void *data, size_t len);
 
 #ifdef __cplusplus
 }

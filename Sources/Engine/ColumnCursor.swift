@@ -1,0 +1,74 @@
+import EventFormat
+
+/// Reads one column of one cluster page by page, decoding a page only when a batch needs values
+/// from it. Batches move forward through the cluster, so each page is decoded once.
+final class ColumnCursor {
+    let file: EVCFile
+    let cluster: ClusterInfo
+    let column: Int
+    let width: Int
+    let verify: Bool
+    /// Element index where each page starts, plus the chunk's element count at the end.
+    let starts: [Int]
+    private var current = -1
+    private let page: ColumnBuffer
+    private let span: ColumnBuffer
+    private let scratch = ColumnBuffer(type: .uint8)
+
+    init(file: EVCFile, cluster: ClusterInfo, column: Int, verify: Bool) {
+        self.file = file
+        self.cluster = cluster
+        self.column = column
+        self.verify = verify
+        let type = file.schema.columns[column].type
+        width = type.width
+        page = ColumnBuffer(type: type)
+        span = ColumnBuffer(type: type)
+        var s = [0]
+        for p in cluster.columns[column].pages { s.append(s.last! + p.count) }
+        starts = s
+    }
+
+    var elementCount: Int { starts.last! }
+
+    private func pageIndex(of element: Int) -> Int {
+        if current >= 0 && starts[current] <= element && element < starts[current + 1] { return current }
+        var lo = 0, hi = starts.count - 2
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= element { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+
+    private func load(_ p: Int) throws(EVCError) {
+        guard p != current else { return }
+        page.resize(starts[p + 1] - starts[p])
+        try file.decodePage(cluster: cluster, column: column, page: p, into: page.mutableRawBytes, scratch: scratch, verify: verify)
+        current = p
+    }
+
+    /// The values `range` (cluster-relative elements), contiguous; valid until the next call.
+    func values(_ range: Range<Int>) throws(EVCError) -> UnsafeRawPointer {
+        precondition(range.lowerBound >= 0 && range.upperBound <= elementCount)
+        if range.isEmpty { return UnsafeRawPointer(span.rawBytes.baseAddress!) }
+        let p = pageIndex(of: range.lowerBound)
+        if range.upperBound <= starts[p + 1] {
+            try load(p)
+            return page.rawBytes.baseAddress! + (range.lowerBound - starts[p]) * width
+        }
+        // The range crosses pages: gather it.
+        span.resize(range.count)
+        var at = range.lowerBound
+        var q = p
+        while at < range.upperBound {
+            try load(q)
+            let end = min(range.upperBound, starts[q + 1])
+            (span.mutableRawBytes.baseAddress! + (at - range.lowerBound) * width)
+                .copyMemory(from: page.rawBytes.baseAddress! + (at - starts[q]) * width, byteCount: (end - at) * width)
+            at = end
+            q += 1
+        }
+        return UnsafeRawPointer(span.rawBytes.baseAddress!)
+    }
+}

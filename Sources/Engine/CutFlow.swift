@@ -1,0 +1,100 @@
+import Query
+
+/// The result of a counting scan: events passing each cut in order (and, with a weight, the
+/// sums of weights and of squared weights), plus N-1 counts when asked.
+public struct CutFlow: Sendable, Equatable {
+    public struct Line: Sendable, Equatable {
+        public var name: String
+        public var events: Int
+        public var sumW: Double
+        public var sumW2: Double
+    }
+
+    /// All events read.
+    public var total: Int
+    public var totalSumW: Double
+    public var totalSumW2: Double
+    public var lines: [Line]
+    /// For each cut, events passing all the other cuts (nil unless asked for).
+    public var nMinusOne: [Int]?
+    public var weighted: Bool
+    public var clustersRead = 0
+    public var clustersSkipped = 0
+
+    init(names: [String], weighted: Bool, nMinusOne: Bool) {
+        total = 0
+        totalSumW = 0
+        totalSumW2 = 0
+        lines = names.map { Line(name: $0, events: 0, sumW: 0, sumW2: 0) }
+        self.nMinusOne = nMinusOne ? Array(repeating: 0, count: names.count) : nil
+        self.weighted = weighted
+    }
+
+    mutating func add(_ o: CutFlow) {
+        total += o.total
+        totalSumW += o.totalSumW
+        totalSumW2 += o.totalSumW2
+        for i in lines.indices {
+            lines[i].events += o.lines[i].events
+            lines[i].sumW += o.lines[i].sumW
+            lines[i].sumW2 += o.lines[i].sumW2
+        }
+        if let n = o.nMinusOne { for i in n.indices { nMinusOne![i] += n[i] } }
+        clustersRead += o.clustersRead
+        clustersSkipped += o.clustersSkipped
+    }
+
+    /// Events passing every cut.
+    public var selected: Int { lines.last?.events ?? total }
+
+    /// Efficiency of cut i against the previous line (or all events).
+    public func efficiency(_ i: Int) -> Double {
+        let before = i == 0 ? total : lines[i - 1].events
+        return before == 0 ? 0 : Double(lines[i].events) / Double(before)
+    }
+
+    public func cumulative(_ i: Int) -> Double { total == 0 ? 0 : Double(lines[i].events) / Double(total) }
+
+    /// A text table, as `darkscan count` prints it.
+    public func table() -> String {
+        var rows: [[String]] = [["cut", "events", "eff", "cumulative"] + (weighted ? ["Σw", "Σw²"] : []) + (nMinusOne != nil ? ["N-1"] : [])]
+        rows.append(["all events", String(total), "", ""] + (weighted ? [fmt(totalSumW), fmt(totalSumW2)] : []) + (nMinusOne != nil ? [""] : []))
+        for (i, l) in lines.enumerated() {
+            var r = [l.name, String(l.events), pct(efficiency(i)), pct(cumulative(i))]
+            if weighted { r += [fmt(l.sumW), fmt(l.sumW2)] }
+            if let n = nMinusOne { r.append(String(n[i])) }
+            rows.append(r)
+        }
+        var widths = rows[0].map { _ in 0 }
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+        return rows.map { r in
+            r.enumerated().map { i, c in
+                let pad = String(repeating: " ", count: widths[i] - c.count)
+                return i == 0 ? c + pad : pad + c
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    func pct(_ x: Double) -> String {
+        if x == 0 || x >= 1e-3 { return String(format: "%.2f%%", x * 100) }
+        return String(format: "%.3g%%", x * 100)
+    }
+
+    func fmt(_ x: Double) -> String { String(format: "%.6g", x) }
+
+    /// As stored in skim metadata and printed by `--json`.
+    public var json: [String: Any] {
+        var o: [String: Any] = ["total": total, "cuts": lines.enumerated().map { i, l -> [String: Any] in
+            var c: [String: Any] = ["name": l.name, "events": l.events, "efficiency": efficiency(i), "cumulative": cumulative(i)]
+            if weighted { c["sum_w"] = l.sumW; c["sum_w2"] = l.sumW2 }
+            if let n = nMinusOne { c["n_minus_1"] = n[i] }
+            return c
+        }]
+        if weighted { o["total_sum_w"] = totalSumW; o["total_sum_w2"] = totalSumW2 }
+        o["clusters_read"] = clustersRead
+        o["clusters_skipped"] = clustersSkipped
+        return o
+    }
+}
+
+import Foundation

@@ -1,0 +1,240 @@
+import Dispatch
+import EventFormat
+import Query
+
+/// How a scan runs.
+public struct ScanOptions: Sendable {
+    public var threads: Int
+    public var batchSize = 2048
+    public var verifyChecksums = true
+    public var nMinusOne = false
+    public init(threads: Int) { self.threads = max(1, threads) }
+}
+
+/// Runs a checked query over a dataset: parallel over clusters on all threads, results merged
+/// in file order, so counts and skim output are the same whatever the thread count.
+public struct Scan: Sendable {
+    public let dataset: EVCDataset
+    public let query: CheckedQuery
+    public let options: ScanOptions
+
+    public init(dataset: EVCDataset, query: CheckedQuery, options: ScanOptions) {
+        self.dataset = dataset
+        self.query = query
+        self.options = options
+    }
+
+    struct Unit { let file: Int; let cluster: ClusterInfo }
+
+    final class Slots: @unchecked Sendable {
+        // Safe: each worker writes only the slots of the units it took.
+        var results: [Result<UnitResult, EVCError>?]
+        init(_ n: Int) { results = Array(repeating: nil, count: n) }
+    }
+
+    final class Next: @unchecked Sendable {
+        private let lock = DispatchSemaphore(value: 1)
+        private var value = 0
+        func take(_ limit: Int) -> Int? {
+            lock.wait()
+            defer { lock.signal() }
+            guard value < limit else { return nil }
+            value += 1
+            return value - 1
+        }
+    }
+
+    struct UnitResult {
+        var flow: CutFlow
+        var output: EventBatch?
+    }
+
+    func units() throws(EVCError) -> [Unit] {
+        var out: [Unit] = []
+        for (fi, f) in dataset.files.enumerated() {
+            for c in try f.clusters() { out.append(Unit(file: fi, cluster: c)) }
+        }
+        return out
+    }
+
+    /// Counts the cut flow. `progress` gets the events scanned so far.
+    public func count(progress: ((Int) -> Void)? = nil) throws(EVCError) -> CutFlow {
+        try run(output: nil, writer: nil, progress: progress)
+    }
+
+    /// Writes the events passing every cut to `writer` (whose schema is `outputSchema`, a
+    /// projection of the dataset's) and returns the cut flow.
+    public func skim(to writer: EVCWriter, progress: ((Int) -> Void)? = nil) throws(EVCError) -> CutFlow {
+        try run(output: writer.schema, writer: writer, progress: progress)
+    }
+
+    func run(output: Schema?, writer: EVCWriter?, progress: ((Int) -> Void)?) throws(EVCError) -> CutFlow {
+        let all = try units()
+        var flow = CutFlow(names: query.cuts.map(\.name), weighted: query.weight != nil, nMinusOne: options.nMinusOne)
+        let window = max(options.threads * 4, 8)
+        var done = 0, events = 0
+        while done < all.count {
+            let batch = Array(all[done..<min(all.count, done + window)])
+            let slots = Slots(batch.count)
+            let next = Next()
+            let work: @Sendable () -> Void = {
+                while let k = next.take(batch.count) {
+                    do throws(EVCError) {
+                        slots.results[k] = .success(try self.process(batch[k], output: output))
+                    } catch {
+                        slots.results[k] = .failure(error)
+                    }
+                }
+            }
+            if options.threads == 1 { work() } else { DispatchQueue.concurrentPerform(iterations: min(options.threads, batch.count)) { _ in work() } }
+            for r in slots.results {
+                let u = try r!.get()
+                flow.add(u.flow)
+                if let out = u.output, out.eventCount > 0 { try writer!.write(out) }
+                events += u.flow.total
+            }
+            done += batch.count
+            progress?(events)
+        }
+        return flow
+    }
+
+    /// One cluster: the cut flow of its events, and the survivors when skimming.
+    func process(_ unit: Unit, output: Schema?) throws(EVCError) -> UnitResult {
+        let file = dataset.files[unit.file]
+        let cluster = unit.cluster
+        let cuts = query.cuts
+        var flow = CutFlow(names: cuts.map(\.name), weighted: query.weight != nil, nMinusOne: options.nMinusOne)
+        flow.total = cluster.eventCount
+        flow.clustersRead = 1
+        let truths = cuts.map { Pruning.truth($0.expr, cluster) }
+
+        // Statistics settle the whole cut flow of this cluster: no column needs decoding.
+        if query.weight == nil && !options.nMinusOne {
+            let firstFalse = truths.firstIndex(of: .alwaysFalse)
+            let provenUntil = truths.firstIndex { $0 != .alwaysTrue } ?? cuts.count
+            if let ff = firstFalse, provenUntil == ff {
+                for k in 0..<ff { flow.lines[k].events = cluster.eventCount }
+                flow.clustersRead = 0
+                flow.clustersSkipped = 1
+                return UnitResult(flow: flow, output: nil)
+            }
+            if provenUntil == cuts.count && output == nil {
+                for k in cuts.indices { flow.lines[k].events = cluster.eventCount }
+                flow.clustersRead = 0
+                flow.clustersSkipped = 1
+                return UnitResult(flow: flow, output: nil)
+            }
+        }
+
+        var needed = query.columns
+        var outputMap: [(out: Int, input: Int)] = []
+        if let output {
+            for oc in output.columns {
+                let name = output.fields[oc.fieldIndex].name
+                let ic = file.schema.columns.first { file.schema.fields[$0.fieldIndex].name == name && $0.role == oc.role }!
+                outputMap.append((oc.index, ic.index))
+                needed.insert(ic.index)
+            }
+        }
+        var cursors: [Int: ColumnCursor] = [:]
+        for c in needed { cursors[c] = ColumnCursor(file: file, cluster: cluster, column: c, verify: options.verifyChecksums) }
+        let view = BatchView(schema: file.schema, cursors: cursors)
+        let ev = Evaluator(view: view)
+        var out = output.map { EventBatch(schema: $0) }
+
+        var start = 0
+        while start < cluster.eventCount {
+            let end = min(cluster.eventCount, start + options.batchSize)
+            view.reset(start..<end)
+            var sel = SelectionOps.all(end - start)
+            let w = try query.weight.map { (e) throws(EVCError) in try ev.numbers(e) }
+            if let w {
+                for x in w { flow.totalSumW += x; flow.totalSumW2 += x * x }
+            }
+            for (k, cut) in cuts.enumerated() {
+                switch truths[k] {
+                case .alwaysTrue: break
+                case .alwaysFalse: sel = []
+                case .unknown: sel = try ev.filter(cut.expr, sel)
+                }
+                flow.lines[k].events += sel.count
+                if let w {
+                    for i in sel { flow.lines[k].sumW += w[Int(i)]; flow.lines[k].sumW2 += w[Int(i)] * w[Int(i)] }
+                }
+                if sel.isEmpty { break }
+            }
+            if options.nMinusOne { try countNMinusOne(ev, truths, end - start, &flow) }
+            if var o = out, !sel.isEmpty {
+                try gather(view, sel, outputMap, into: &o)
+                out = o
+            }
+            start = end
+        }
+        return UnitResult(flow: flow, output: out)
+    }
+
+    /// For each cut, the events of the batch that pass every other cut.
+    func countNMinusOne(_ ev: Evaluator, _ truths: [Truth], _ n: Int, _ flow: inout CutFlow) throws(EVCError) {
+        var failures = [UInt16](repeating: 0, count: n)
+        var lastFailed = [Int](repeating: -1, count: n)
+        for (k, cut) in query.cuts.enumerated() {
+            let pass: Selection
+            switch truths[k] {
+            case .alwaysTrue: continue
+            case .alwaysFalse: pass = []
+            case .unknown: pass = try ev.filter(cut.expr, SelectionOps.all(n))
+            }
+            var passed = [Bool](repeating: false, count: n)
+            for i in pass { passed[Int(i)] = true }
+            for i in 0..<n where !passed[i] {
+                failures[i] &+= 1
+                lastFailed[i] = k
+            }
+        }
+        for i in 0..<n {
+            if failures[i] == 0 {
+                for k in query.cuts.indices { flow.nMinusOne![k] += 1 }
+            } else if failures[i] == 1 {
+                flow.nMinusOne![lastFailed[i]] += 1
+            }
+        }
+    }
+
+    /// Appends the selected events of the batch to `out` (only output columns are read here, and
+    /// only for batches with survivors).
+    func gather(_ view: BatchView, _ sel: Selection, _ map: [(out: Int, input: Int)], into out: inout EventBatch) throws(EVCError) {
+        let schema = view.schema
+        for (oc, ic) in map {
+            let col = schema.columns[ic]
+            let field = schema.fields[col.fieldIndex]
+            let dst = out.columns[oc]!
+            let w = col.type.width
+            if let per = field.elementsPerEvent {
+                let p = try view.values(ic, per: per)
+                for i in sel { dst.appendRaw(p + Int(i) * per * w, count: per) }
+            } else if col.role == .offsets {
+                let ends = try view.offsets(ic).ends
+                var last: UInt64 = dst.count == 0 ? 0 : dst.buffer(UInt64.self)[dst.count - 1]
+                for i in sel {
+                    last += UInt64(ends[Int(i) + 1] - ends[Int(i)])
+                    dst.append(last)
+                }
+            } else {
+                let offsetsColumn = ic - (col.role == .values ? 1 : memberIndex(col.role) + 1)
+                let ends = try view.offsets(offsetsColumn).ends
+                let p = try view.listValues(ic, offsetsColumn: offsetsColumn)
+                for i in sel {
+                    let a = ends[Int(i)], b = ends[Int(i) + 1]
+                    dst.appendRaw(p + a * w, count: b - a)
+                }
+            }
+        }
+        out.noteAppendedEvents(sel.count)
+    }
+
+    func memberIndex(_ role: ColumnRole) -> Int {
+        if case .member(let m) = role { return m }
+        return 0
+    }
+}
