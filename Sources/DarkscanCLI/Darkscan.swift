@@ -11,11 +11,13 @@ struct DarkscanCommand: ParsableCommand {
               darkscan simulate --run 4242 --events 1000000 -o run4242.evc
               darkscan info run4242.evc
               darkscan cat run4242.evc --columns event,ecal_e,veto --limit 10
+              darkscan count run4242.evc --where "missing energy > 50 GeV, veto == 0"
+              darkscan skim run4242.evc --where "missing energy > 50 GeV, veto == 0" -o candidates.evc
               darkscan verify 'data/*.evc'
 
             Exit codes: 0 success; 1 damaged, incomplete or unreadable input (or problems found
-            by verify); 64 bad command-line usage.
+            by verify); 2 an error in a query; 64 bad command-line usage.
             """,
-        subcommands: [InfoCommand.self, CatCommand.self, VerifyCommand.self, RecoverCommand.self, SimulateCommand.self]
+        subcommands: [InfoCommand.self, CatCommand.self, CountCommand.self, SkimCommand.self, VerifyCommand.self, RecoverCommand.self, SimulateCommand.self]
     )
 }

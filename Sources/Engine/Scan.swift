@@ -59,16 +59,24 @@ public struct Scan: Sendable {
 
     /// Counts the cut flow. `progress` gets the events scanned so far.
     public func count(progress: ((Int) -> Void)? = nil) throws(EVCError) -> CutFlow {
-        try run(output: nil, writer: nil, progress: progress)
+        try run(output: nil, sink: nil, progress: progress)
     }
 
-    /// Writes the events passing every cut to `writer` (whose schema is `outputSchema`, a
-    /// projection of the dataset's) and returns the cut flow.
+    /// Writes the events passing every cut to `writer`, whose schema is the dataset's or a
+    /// projection of it (a subset of its fields), and returns the cut flow.
     public func skim(to writer: EVCWriter, progress: ((Int) -> Void)? = nil) throws(EVCError) -> CutFlow {
-        try run(output: writer.schema, writer: writer, progress: progress)
+        try run(output: writer.schema, sink: { (b) throws(EVCError) in try writer.write(b) }, progress: progress)
     }
 
-    func run(output: Schema?, writer: EVCWriter?, progress: ((Int) -> Void)?) throws(EVCError) -> CutFlow {
+    /// Calls `body` with the events passing every cut, in file order, in batches holding the
+    /// fields of `output` (a projection of the dataset's schema).
+    public func forEachSelected(output: Schema, _ body: (EventBatch) throws(EVCError) -> Void) throws(EVCError) -> CutFlow {
+        try withoutActuallyEscaping(body) { (escapable) throws(EVCError) in
+            try run(output: output, sink: escapable, progress: nil)
+        }
+    }
+
+    func run(output: Schema?, sink: ((EventBatch) throws(EVCError) -> Void)?, progress: ((Int) -> Void)?) throws(EVCError) -> CutFlow {
         let all = try units()
         var flow = CutFlow(names: query.cuts.map(\.name), weighted: query.weight != nil, nMinusOne: options.nMinusOne)
         let window = max(options.threads * 4, 8)
@@ -90,7 +98,7 @@ public struct Scan: Sendable {
             for r in slots.results {
                 let u = try r!.get()
                 flow.add(u.flow)
-                if let out = u.output, out.eventCount > 0 { try writer!.write(out) }
+                if let out = u.output, out.eventCount > 0 { try sink!(out) }
                 events += u.flow.total
             }
             done += batch.count

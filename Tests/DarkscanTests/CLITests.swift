@@ -137,3 +137,77 @@ enum CLI {
         }
     }
 }
+
+@Suite struct QueryCLITests {
+    @Test func countPrintsTheCutFlowAndJSON() throws {
+        let r = try CLI.run(["count", CLI.sample, "--where", "missing energy > 50 GeV, veto == 0"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines[0].hasPrefix("cut"))
+        #expect(lines[1].contains("all events") && lines[1].contains("3000"))
+        #expect(lines[2].hasPrefix("missing energy > 50 GeV"))
+        #expect(lines[3].hasPrefix("veto == 0"))
+        #expect(r.stderr.contains("events/s"))
+
+        let j = try CLI.run(["count", CLI.sample, "--where", "a: ecal_e < 50 GeV, b: hcal_e < 1", "--json", "--n-minus-1", "--weight", "2"])
+        let o = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any]
+        let cuts = o?["cuts"] as? [[String: Any]]
+        #expect(o?["total"] as? Int == 3000)
+        #expect(cuts?.map { $0["name"] as? String } == ["a", "b"])
+        #expect((cuts?[0]["sum_w"] as? Double) == 2 * Double(cuts?[0]["events"] as? Int ?? -1))
+        #expect(cuts?[0]["n_minus_1"] != nil)
+    }
+
+    @Test func queryErrorsPointAtTheProblemAndExitTwo() throws {
+        let r = try CLI.run(["count", CLI.sample, "--where", "missing energy > 50 ns, veto == 0"])
+        #expect(r.status == 2)
+        #expect(r.stderr == """
+            darkscan: error in --where:
+            1 | missing energy > 50 ns, veto == 0
+              |                  ^^^^^ cannot compare 'missing energy' (energy, GeV) with '50 ns' (time, ns)
+
+            """)
+        let d = try CLI.run(["count", CLI.sample, "--define", "tot = ecal_e + hcal", "--where", "tot > 1"])
+        #expect(d.status == 2)
+        #expect(d.stderr.contains("error in --define") && d.stderr.contains("did you mean 'hcal_e'?"))
+    }
+
+    @Test func skimWritesSurvivorsWithProvenance() throws {
+        let out = CLI.scratch("cand.evc")
+        let r = try CLI.run(["skim", CLI.sample, "--where", "missing energy > 50 GeV, veto == 0", "--select", "event,ecal_e,veto", "-o", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let count = try CLI.run(["count", CLI.sample, "--where", "missing energy > 50 GeV, veto == 0", "--json"])
+        let o = try JSONSerialization.jsonObject(with: Data(count.stdout.utf8)) as? [String: Any]
+        let selected = ((o?["cuts"] as? [[String: Any]])?.last?["events"] as? Int) ?? -1
+        let f = try EVCFile(path: out)
+        #expect(f.eventCount == selected)
+        #expect(f.schema.fields.map(\.name) == ["event", "ecal_e", "veto"])
+        #expect(f.metadata("query") == "missing energy > 50 GeV, veto == 0")
+        #expect(f.metadata("cut_flow")?.contains("veto == 0") == true)
+        #expect(f.metadata("inputs") == CLI.sample)
+        let info = try CLI.run(["info", out])
+        #expect(info.stdout.contains("cut_flow") && info.stdout.contains("missing energy > 50 GeV"))
+        // Every event in the skim passes the cuts.
+        var ok = true
+        try f.batches().forEach { b in
+            let e = b.values("ecal_e")!.buffer(Float.self), v = b.values("veto")!.buffer(UInt8.self)
+            for i in 0..<b.eventCount where !(100 - e[i] > 50 && v[i] == 0) { ok = false }
+        }
+        #expect(ok)
+    }
+}
+
+@Suite struct LibraryQueryTests {
+    @Test func forEachSelectedGivesTheSurvivorsInOrder() throws {
+        let ds = try EVCDataset(paths: [CLI.sample])
+        var events: [UInt64] = []
+        let flow = try ds.forEachSelected("ecal_e < 50 GeV, hcal_e < 1 GeV", fields: ["event"]) { b in
+            events += b.values("event")!.values(UInt64.self)
+        }
+        #expect(events.count == flow.selected)
+        #expect(events == events.sorted())
+        var options = QueryOptions()
+        options.threads = 1
+        #expect(try ds.count("ecal_e < 50 GeV, hcal_e < 1 GeV", options: options) == flow)
+    }
+}

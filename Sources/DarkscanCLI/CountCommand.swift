@@ -1,0 +1,71 @@
+import ArgumentParser
+import Darkscan
+import Foundation
+
+struct CountCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "count",
+        abstract: "Run cuts over a dataset and print the cut flow.",
+        discussion: """
+            Each comma-separated cut is a line of the cut flow, named by its own text or by
+            'name: expr'. Units convert (50000 MeV = 50 GeV); names may be written with spaces
+            for underscores (missing energy = missing_energy). Formats/QUERY.md has the language.
+
+            Examples:
+              darkscan count run4242.evc --where "missing energy > 50 GeV, veto == 0"
+              darkscan count 'runs/*.evc' --where "signal: ecal_e < 50 GeV, hcal_e < 1 GeV, veto == 0" --n-minus-1
+              darkscan count data/ --define "ps = ecal_pre_e" --where "ps > 0.5 GeV, missing energy > 50 GeV" --json
+              darkscan count run.evc --where "srd_e_sum < 80 MeV" --weight "1 / track_chi2"
+
+            Exit codes: 0 success; 1 damaged or unreadable input; 2 an error in the query;
+            64 bad usage.
+            """
+    )
+
+    @Argument(help: "EVC files, globs or directories (read as one dataset).")
+    var files: [String]
+
+    @OptionGroup var query: QueryOptionGroup
+
+    @Option(help: "A per-event weight expression: adds Σw and Σw² per cut.")
+    var weight: String?
+
+    @Flag(name: .customLong("n-minus-1"), help: "Also count, for each cut, the events passing all the other cuts.")
+    var nMinusOne = false
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        var options = try query.options()
+        options.weight = weight
+        options.nMinusOne = nMinusOne
+        let ds: EVCDataset
+        do { ds = try EVCDataset(paths: files) } catch { throw Terminal.fail(error) }
+        do { _ = try ds.check(query.query, options: options) } catch { throw QueryOptionGroup.report(error, options: options, query: query.query) }
+        let bar = ProgressBar("count", total: ds.eventCount, unit: "events")
+        let flow: CutFlow
+        do {
+            flow = try ds.count(query.query, options: options) { bar.update($0) }
+        } catch {
+            bar.finish()
+            throw Terminal.fail(error)
+        }
+        bar.finish()
+        let seconds = bar.seconds
+        if json {
+            var o = flow.json
+            o["query"] = query.query
+            o["files"] = ds.files.map(\.path)
+            o["seconds"] = seconds
+            o["events_per_second"] = Double(flow.total) / max(seconds, 1e-9)
+            Terminal.printJSON(o)
+            return
+        }
+        print(flow.table())
+        Terminal.note(String(format: "%@ events in %@ file%@, %.2f s, %@ events/s; %d of %d clusters decided by statistics alone",
+                             Terminal.count(flow.total), Terminal.count(ds.files.count), ds.files.count == 1 ? "" : "s", seconds,
+                             Terminal.count(Int(Double(flow.total) / max(seconds, 1e-9))), flow.clustersSkipped,
+                             flow.clustersSkipped + flow.clustersRead))
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Darkscan
+import Foundation
+
+/// Options shared by the commands that run a query.
+struct QueryOptionGroup: ParsableArguments {
+    @Option(name: .customLong("where"), help: "The cuts, comma-separated, e.g. \"missing energy > 50 GeV, veto == 0\".")
+    var query: String
+
+    @Option(name: .customLong("define"), help: "An alias 'name = expr' (repeatable).")
+    var defines: [String] = []
+
+    @Option(help: "A file of aliases, one 'name = expr' per line (# starts a comment).")
+    var aliases: String?
+
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Skip page checksum verification.")
+    var noVerify = false
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func options() throws -> QueryOptions {
+        var o = QueryOptions()
+        o.threads = threads
+        o.verifyChecksums = !noVerify
+        if let aliases {
+            let text: String
+            do { text = try String(contentsOfFile: aliases, encoding: .utf8) } catch {
+                Terminal.error("\(aliases): cannot read the aliases file: \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
+            o.defines += text.split(separator: "\n").map { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0] }
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        o.defines += defines
+        return o
+    }
+
+    /// Prints a query error with its caret rendering, naming the option it came from.
+    static func report(_ e: QueryError, options: QueryOptions, query: String) -> ExitCode {
+        let origin: String
+        if e.source == query { origin = "--where" } else if e.source == options.weight { origin = "--weight" } else { origin = "--define" }
+        Terminal.note("darkscan: error in \(origin):\n\(e.rendered())")
+        return ExitCode(2)
+    }
+}
