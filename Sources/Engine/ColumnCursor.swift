@@ -13,17 +13,28 @@ final class ColumnCursor {
     private var current = -1
     private let page: ColumnBuffer
     private let span: ColumnBuffer
-    private let scratch = ColumnBuffer(type: .uint8)
+    private let scratch: ColumnBuffer
 
-    init(file: EVCFile, cluster: ClusterInfo, column: Int, verify: Bool) {
+    /// Decode buffers of one column, kept by a worker from cluster to cluster so that a new
+    /// cluster does not fault in fresh pages of memory.
+    final class Buffers {
+        let page, span: ColumnBuffer
+        let scratch = ColumnBuffer(type: .uint8)
+        init(_ type: ScalarType) {
+            page = ColumnBuffer(type: type)
+            span = ColumnBuffer(type: type)
+        }
+    }
+
+    init(file: EVCFile, cluster: ClusterInfo, column: Int, verify: Bool, buffers: Buffers) {
         self.file = file
         self.cluster = cluster
         self.column = column
         self.verify = verify
-        let type = file.schema.columns[column].type
-        width = type.width
-        page = ColumnBuffer(type: type)
-        span = ColumnBuffer(type: type)
+        width = file.schema.columns[column].type.width
+        page = buffers.page
+        span = buffers.span
+        scratch = buffers.scratch
         var s = [0]
         for p in cluster.columns[column].pages { s.append(s.last! + p.count) }
         starts = s

@@ -65,7 +65,8 @@ struct Evaluator {
         guard case .number(let c) = b else { return nil }
         switch a {
         case .scalar(let col, let type) where type != .bool:
-            return Kernels.filterColumn(try view.values(col, per: 1), type: type, stride: 1, offset: 0, sel, op, c)
+            // A selection as long as the batch is the whole batch: compare densely.
+            return Kernels.filterColumn(try view.values(col, per: 1), type: type, stride: 1, offset: 0, sel, op, c, dense: sel.count == view.count)
         case .element(let col, let type, let offset, let per) where type != .bool:
             return Kernels.filterColumn(try view.values(col, per: per), type: type, stride: per, offset: offset, sel, op, c)
         default:

@@ -1,3 +1,4 @@
+import CKernels
 import EventFormat
 import Query
 
@@ -31,10 +32,25 @@ enum Kernels {
         }
     }
 
+    static func code(_ op: CompareOp) -> Int32 {
+        switch op {
+        case .lt: 0
+        case .le: 1
+        case .gt: 2
+        case .ge: 3
+        case .eq: 4
+        case .ne: 5
+        }
+    }
+
     /// `value op constant` on a column of `type`, where the constant is a Double. Float32
     /// columns compare in float32 against an adjusted constant that gives exactly the result of
-    /// comparing the widened value with the Double; integers compare as Double (exact below 2^53).
-    static func filterColumn(_ p: UnsafeRawPointer, type: ScalarType, stride: Int, offset: Int, _ sel: Selection, _ op: CompareOp, _ c: Double) -> Selection {
+    /// comparing the widened value with the Double; integer columns against an adjusted integer.
+    /// `dense` says that `sel` is the whole batch 0..<sel.count over contiguous values: the C
+    /// kernels then compare 16 values at a time into a bit mask.
+    static func filterColumn(_ p: UnsafeRawPointer, type: ScalarType, stride: Int, offset: Int, _ sel: Selection, _ op: CompareOp, _ c: Double,
+                             dense: Bool = false) -> Selection {
+        let dense = dense && stride == 1 && offset == 0
         switch type {
         case .float32:
             let v = p.assumingMemoryBound(to: Float.self)
@@ -42,58 +58,77 @@ enum Kernels {
                 // == or != against a value no float32 holds: never equal; != holds but for NaN.
                 return op == .ne ? notNaN(v, stride: stride, offset: offset, sel) : []
             }
+            if dense { return denseSelect(sel.count) { dk_select_f32(v, sel.count, code(op32), c32, $0) } }
             return filter(v, stride: stride, offset: offset, sel, op32, c32)
-        case .float64: return filter(p.assumingMemoryBound(to: Double.self), stride: stride, offset: offset, sel, op, c)
-        default:
-            return filterWidened(p, type: type, stride: stride, offset: offset, sel, op, c)
+        case .float64:
+            let v = p.assumingMemoryBound(to: Double.self)
+            if dense { return denseSelect(sel.count) { dk_select_f64(v, sel.count, code(op), c, $0) } }
+            return filter(v, stride: stride, offset: offset, sel, op, c)
+        case .uint8, .bool:
+            let v = p.assumingMemoryBound(to: UInt8.self)
+            switch integerThreshold(op, c, UInt8.self) {
+            case .none: return []
+            case .all: return sel
+            case .compare(let o, let t):
+                if dense { return denseSelect(sel.count) { dk_select_u8(v, sel.count, code(o), t, $0) } }
+                return filter(v, stride: stride, offset: offset, sel, o, t)
+            }
+        case .int8: return filterInteger(p.assumingMemoryBound(to: Int8.self), stride: stride, offset: offset, sel, op, c)
+        case .int16: return filterInteger(p.assumingMemoryBound(to: Int16.self), stride: stride, offset: offset, sel, op, c)
+        case .int32: return filterInteger(p.assumingMemoryBound(to: Int32.self), stride: stride, offset: offset, sel, op, c)
+        case .int64: return filterInteger(p.assumingMemoryBound(to: Int64.self), stride: stride, offset: offset, sel, op, c)
+        case .uint16: return filterInteger(p.assumingMemoryBound(to: UInt16.self), stride: stride, offset: offset, sel, op, c)
+        case .uint32: return filterInteger(p.assumingMemoryBound(to: UInt32.self), stride: stride, offset: offset, sel, op, c)
+        case .uint64: return filterInteger(p.assumingMemoryBound(to: UInt64.self), stride: stride, offset: offset, sel, op, c)
         }
+    }
+
+    @inline(__always)
+    static func denseSelect(_ n: Int, _ kernel: (UnsafeMutablePointer<Int32>) -> Int) -> Selection {
+        Selection(unsafeUninitializedCapacity: n) { buf, k in k = n == 0 ? 0 : kernel(buf.baseAddress!) }
     }
 
     static func notNaN(_ v: UnsafePointer<Float>, stride: Int, offset: Int, _ sel: Selection) -> Selection {
         sel.filter { !v[Int($0) * stride + offset].isNaN }
     }
 
-    static func filterWidened(_ p: UnsafeRawPointer, type: ScalarType, stride: Int, offset: Int, _ sel: Selection, _ op: CompareOp, _ c: Double) -> Selection {
-        switch type {
-        case .int8: return filter(p.assumingMemoryBound(to: Int8.self), stride: stride, offset: offset, sel, op, c)
-        case .int16: return filter(p.assumingMemoryBound(to: Int16.self), stride: stride, offset: offset, sel, op, c)
-        case .int32: return filter(p.assumingMemoryBound(to: Int32.self), stride: stride, offset: offset, sel, op, c)
-        case .int64: return filter(p.assumingMemoryBound(to: Int64.self), stride: stride, offset: offset, sel, op, c)
-        case .uint8, .bool: return filter(p.assumingMemoryBound(to: UInt8.self), stride: stride, offset: offset, sel, op, c)
-        case .uint16: return filter(p.assumingMemoryBound(to: UInt16.self), stride: stride, offset: offset, sel, op, c)
-        case .uint32: return filter(p.assumingMemoryBound(to: UInt32.self), stride: stride, offset: offset, sel, op, c)
-        case .uint64: return filter(p.assumingMemoryBound(to: UInt64.self), stride: stride, offset: offset, sel, op, c)
-        case .float32, .float64: fatalError("floats take the float kernels")
+    enum Threshold<T> {
+        case none, all
+        case compare(CompareOp, T)
+    }
+
+    static func filterInteger<T: FixedWidthInteger>(_ v: UnsafePointer<T>, stride: Int, offset: Int, _ sel: Selection, _ op: CompareOp, _ c: Double) -> Selection {
+        switch integerThreshold(op, c, T.self) {
+        case .none: return []
+        case .all: return sel
+        case .compare(let o, let t): return filter(v, stride: stride, offset: offset, sel, o, t)
         }
     }
 
-    /// Integer values against a Double constant: the constant is turned into the integer
-    /// threshold that gives the same answer, so the loop compares integers.
-    @inline(__always)
-    static func filter<T: FixedWidthInteger>(_ v: UnsafePointer<T>, stride: Int, offset: Int, _ sel: Selection, _ op: CompareOp, _ c: Double) -> Selection {
-        if c.isNaN { return [] }
+    /// An integer `x op c`, for every x of type T, as a comparison with an integer of T (or
+    /// always false, or always true).
+    static func integerThreshold<T: FixedWidthInteger>(_ op: CompareOp, _ c: Double, _: T.Type) -> Threshold<T> {
+        if c.isNaN { return .none }
         let lo = Double(T.min), hi = Double(T.max)
         // For 64-bit types Double(T.max) rounds up past T.max: a threshold there is above all.
         func aboveAll(_ t: Double) -> Bool { t > hi || (t == hi && T.bitWidth == 64) }
         switch op {
         case .lt, .ge:
             let t = c.rounded(.up)  // x < c  <=>  x < ceil(c)
-            if aboveAll(t) { return op == .lt ? sel : [] }
-            if t <= lo { return op == .lt ? [] : sel }
-            return filter(v, stride: stride, offset: offset, sel, op, T(t))
+            if aboveAll(t) { return op == .lt ? .all : .none }
+            if t <= lo { return op == .lt ? .none : .all }
+            return .compare(op, T(t))
         case .le, .gt:
             let t = c.rounded(.down)  // x <= c  <=>  x <= floor(c)
-            if t < lo { return op == .le ? [] : sel }
-            if aboveAll(t) { return op == .le ? sel : [] }
-            return filter(v, stride: stride, offset: offset, sel, op, T(t))
+            if t < lo { return op == .le ? .none : .all }
+            if aboveAll(t) { return op == .le ? .all : .none }
+            return .compare(op, T(t))
         case .eq, .ne:
-            guard c == c.rounded(), c >= lo, !aboveAll(c) else { return op == .eq ? [] : sel }
-            return filter(v, stride: stride, offset: offset, sel, op, T(c))
+            guard c == c.rounded(), c >= lo, !aboveAll(c) else { return op == .eq ? .none : .all }
+            return .compare(op, T(c))
         }
     }
 
-    /// The float32 comparison equal to comparing Double(x) with `c` for every x; nil for == and
-    /// != against a value float32 cannot hold (never equal).
     static func float32Threshold(_ op: CompareOp, _ c: Double) -> (CompareOp, Float)? {
         if c.isNaN { return (op, .nan) }  // every comparison with NaN is false
         let f = Float(c)  // nearest, or ±inf beyond the range

@@ -44,6 +44,23 @@ public struct Scan: Sendable {
         }
     }
 
+    /// Decode buffers a worker keeps from cluster to cluster, by column.
+    final class WorkerBuffers: @unchecked Sendable {
+        // Safe: one worker uses one instance at a time.
+        var byColumn: [Int: ColumnCursor.Buffers] = [:]
+        private var full: Selection = []
+        func fullSelection(_ n: Int) -> Selection {
+            if full.count != n { full = SelectionOps.all(n) }
+            return full
+        }
+        func buffers(_ column: Int, _ type: ScalarType) -> ColumnCursor.Buffers {
+            if let b = byColumn[column] { return b }
+            let b = ColumnCursor.Buffers(type)
+            byColumn[column] = b
+            return b
+        }
+    }
+
     struct UnitResult {
         var flow: CutFlow
         var output: EventBatch?
@@ -79,22 +96,25 @@ public struct Scan: Sendable {
     func run(output: Schema?, sink: ((EventBatch) throws(EVCError) -> Void)?, progress: ((Int) -> Void)?) throws(EVCError) -> CutFlow {
         let all = try units()
         var flow = CutFlow(names: query.cuts.map(\.name), weighted: query.weight != nil, nMinusOne: options.nMinusOne)
-        let window = max(options.threads * 4, 8)
+        // Clusters are taken in windows, merged in order after each. A skim holds a window's
+        // survivors in memory, so its windows are short; a count holds only counts.
+        let window = output == nil ? max(options.threads * 64, 64) : max(options.threads * 4, 8)
+        let pools = (0..<options.threads).map { _ in WorkerBuffers() }
         var done = 0, events = 0
         while done < all.count {
             let batch = Array(all[done..<min(all.count, done + window)])
             let slots = Slots(batch.count)
             let next = Next()
-            let work: @Sendable () -> Void = {
+            let work: @Sendable (Int) -> Void = { worker in
                 while let k = next.take(batch.count) {
                     do throws(EVCError) {
-                        slots.results[k] = .success(try self.process(batch[k], output: output))
+                        slots.results[k] = .success(try self.process(batch[k], output: output, buffers: pools[worker]))
                     } catch {
                         slots.results[k] = .failure(error)
                     }
                 }
             }
-            if options.threads == 1 { work() } else { DispatchQueue.concurrentPerform(iterations: min(options.threads, batch.count)) { _ in work() } }
+            if options.threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: min(options.threads, batch.count)) { work($0) } }
             for r in slots.results {
                 let u = try r!.get()
                 flow.add(u.flow)
@@ -108,7 +128,7 @@ public struct Scan: Sendable {
     }
 
     /// One cluster: the cut flow of its events, and the survivors when skimming.
-    func process(_ unit: Unit, output: Schema?) throws(EVCError) -> UnitResult {
+    func process(_ unit: Unit, output: Schema?, buffers: WorkerBuffers) throws(EVCError) -> UnitResult {
         let file = dataset.files[unit.file]
         let cluster = unit.cluster
         let cuts = query.cuts
@@ -146,7 +166,10 @@ public struct Scan: Sendable {
             }
         }
         var cursors: [Int: ColumnCursor] = [:]
-        for c in needed { cursors[c] = ColumnCursor(file: file, cluster: cluster, column: c, verify: options.verifyChecksums) }
+        for c in needed {
+            cursors[c] = ColumnCursor(file: file, cluster: cluster, column: c, verify: options.verifyChecksums,
+                                      buffers: buffers.buffers(c, file.schema.columns[c].type))
+        }
         let view = BatchView(schema: file.schema, cursors: cursors)
         let ev = Evaluator(view: view)
         var out = output.map { EventBatch(schema: $0) }
@@ -155,7 +178,8 @@ public struct Scan: Sendable {
         while start < cluster.eventCount {
             let end = min(cluster.eventCount, start + options.batchSize)
             view.reset(start..<end)
-            var sel = SelectionOps.all(end - start)
+            // The whole batch, shared (copy-on-write) rather than rebuilt for every batch.
+            var sel = end - start == options.batchSize ? buffers.fullSelection(options.batchSize) : SelectionOps.all(end - start)
             let w = try query.weight.map { (e) throws(EVCError) in try ev.numbers(e) }
             if let w {
                 for x in w { flow.totalSumW += x; flow.totalSumW2 += x * x }

@@ -113,7 +113,7 @@ enum PageEncoder {
         }
         if rleBytes * 4 <= plainBytes { return .runLength }
         if codec == .none { return .plain }
-        let sampleCount = min(n, 8192)
+        let sampleCount = min(n, 32768)
         let sample = UnsafeRawBufferPointer(rebasing: values[0..<sampleCount * w])
         let plainSize = compressedSize(sample, codec: codec, scratch: scratch)
         encode(sample, count: sampleCount, type: type, as: .byteSplit, into: scratch.trial, scratch: scratch)

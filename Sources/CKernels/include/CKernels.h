@@ -37,6 +37,13 @@ void dk_widen(const void *src, size_t n, size_t width, int is_signed, uint64_t *
 int dk_stats_f32(const float *values, size_t n, double *min, double *max, uint64_t *nan_count);
 int dk_stats_f64(const double *values, size_t n, double *min, double *max, uint64_t *nan_count);
 
+/// Dense selection: writes to `out` the indices i < n (ascending) where `v[i] op c` holds and
+/// returns their count. op: 0 <, 1 <=, 2 >, 3 >=, 4 ==, 5 != (NaN fails every op, != included).
+/// `out` has room for n indices.
+size_t dk_select_f32(const float *v, size_t n, int op, float c, int32_t *out);
+size_t dk_select_f64(const double *v, size_t n, int op, double c, int32_t *out);
+size_t dk_select_u8(const uint8_t *v, size_t n, int op, uint8_t c, int32_t *out);
+
 /// XXH3-64 (seed 0) of `len` bytes: the system libxxhash's algorithm, through an AVX2 build of
 /// its header when the CPU has AVX2. dk_xxh3_64_library always calls the shared library.
 uint64_t dk_xxh3_64(const void *data, size_t len);
