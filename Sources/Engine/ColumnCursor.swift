@@ -59,6 +59,21 @@ final class ColumnCursor {
         current = p
     }
 
+    /// The statistics of the pages holding the elements `range`, merged; nothing is decoded.
+    func statistics(_ range: Range<Int>) -> Statistics? {
+        guard !range.isEmpty, range.upperBound <= elementCount else { return nil }
+        let type = file.schema.columns[column].type
+        let pages = cluster.columns[column].pages
+        var p = pageIndex(of: range.lowerBound)
+        var s = pages[p].stats
+        p += 1
+        while p < pages.count && starts[p] < range.upperBound {
+            s = s.merged(with: pages[p].stats, type: type)
+            p += 1
+        }
+        return s
+    }
+
     /// The values `range` (cluster-relative elements), contiguous; valid until the next call.
     func values(_ range: Range<Int>) throws(EVCError) -> UnsafeRawPointer {
         precondition(range.lowerBound >= 0 && range.upperBound <= elementCount)

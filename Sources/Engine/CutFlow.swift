@@ -20,6 +20,8 @@ public struct CutFlow: Sendable, Equatable {
     public var weighted: Bool
     public var clustersRead = 0
     public var clustersSkipped = 0
+    /// Times a cut was settled for a batch by the statistics of the pages it spans.
+    public var batchesDecidedByPages = 0
 
     init(names: [String], weighted: Bool, nMinusOne: Bool) {
         total = 0
@@ -42,6 +44,7 @@ public struct CutFlow: Sendable, Equatable {
         if let n = o.nMinusOne { for i in n.indices { nMinusOne![i] += n[i] } }
         clustersRead += o.clustersRead
         clustersSkipped += o.clustersSkipped
+        batchesDecidedByPages += o.batchesDecidedByPages
     }
 
     /// Events passing every cut.
@@ -93,6 +96,7 @@ public struct CutFlow: Sendable, Equatable {
         if weighted { o["total_sum_w"] = totalSumW; o["total_sum_w2"] = totalSumW2 }
         o["clusters_read"] = clustersRead
         o["clusters_skipped"] = clustersSkipped
+        o["batch_cuts_decided_by_page_statistics"] = batchesDecidedByPages
         return o
     }
 }

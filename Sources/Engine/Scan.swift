@@ -185,7 +185,14 @@ public struct Scan: Sendable {
                 for x in w { flow.totalSumW += x; flow.totalSumW2 += x * x }
             }
             for (k, cut) in cuts.enumerated() {
-                switch truths[k] {
+                var truth = truths[k]
+                if truth == .unknown && !sel.isEmpty {
+                    // The pages this batch spans may settle the cut without decoding them.
+                    let events = start..<end
+                    truth = Pruning.truth(cut.expr) { c, per in cursors[c]?.statistics(events.lowerBound * per..<events.upperBound * per) }
+                    if truth != .unknown { flow.batchesDecidedByPages += 1 }
+                }
+                switch truth {
                 case .alwaysTrue: break
                 case .alwaysFalse: sel = []
                 case .unknown: sel = try ev.filter(cut.expr, sel)

@@ -260,3 +260,40 @@ import Testing
         }
     }
 }
+
+@Suite struct PagePruningTests {
+    /// A page that page statistics rule out is never decoded: here it is corrupt, and the count
+    /// still succeeds and is exact.
+    @Test func pagesRuledOutAreNotRead() throws {
+        let schema = try Schema([Field(id: 1, name: "event", kind: .scalar(.uint64)), Field(id: 2, name: "e", kind: .scalar(.float32), unit: Unit("GeV"))])
+        let path = NSTemporaryDirectory() + "darkscan-pages-\(getpid()).evc"
+        defer { unlink(path) }
+        var options = WriterOptions()
+        options.pageBytes = 512  // 64 events per page of `event`
+        options.codec = .none
+        let w = try EVCWriter(path: path, schema: schema, options: options)
+        var b = EventBatch(schema: schema)
+        for i in 0..<10_000 {
+            b.column("event")!.append(UInt64(i))
+            b.column("e")!.append(Float(i % 100))
+        }
+        try b.commitEvents(10_000)
+        try w.write(b)
+        try w.close()
+        // Damage the first page of `event` and the first page of `e`.
+        let f0 = try EVCFile(path: path)
+        let c = try f0.clusters()[0]
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[c.columns[0].pages[0].offset] ^= 0xFF
+        bytes[c.columns[1].pages[0].offset] ^= 0xFF
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        var checker = Checker(schema: schema)
+        let q = try checker.check(query: "event >= 9000, e < 10")
+        let flow = try Scan(dataset: try EVCDataset(paths: [path]), query: q, options: ScanOptions(threads: 2)).count()
+        #expect(flow.lines.map(\.events) == [1000, 100])
+        #expect(flow.batchesDecidedByPages >= 4)
+        // Without the statistics the damage is found.
+        let q2 = try checker.check(query: "e < 10")
+        #expect(throws: EVCError.self) { try Scan(dataset: try EVCDataset(paths: [path]), query: q2, options: ScanOptions(threads: 1)).count() }
+    }
+}
