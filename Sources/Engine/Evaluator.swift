@@ -65,14 +65,10 @@ struct Evaluator {
         guard case .number(let c) = b else { return nil }
         switch a {
         case .scalar(let col, let type) where type != .bool:
-            let values = try view.values(col, per: 1)
-            // A selection as long as the batch is the whole batch: compare densely. One that
-            // still holds most of the batch: compare densely too, then keep the selected.
-            if sel.count == view.count || sel.count * 4 < view.count * 3 {
-                return Kernels.filterColumn(values, type: type, stride: 1, offset: 0, sel, op, c, dense: sel.count == view.count)
-            }
-            let all = Kernels.filterColumn(values, type: type, stride: 1, offset: 0, SelectionOps.all(view.count), op, c, dense: true)
-            return SelectionOps.intersect(sel, all)
+            // A selection as long as the batch is the whole batch: compare densely, 16 at a time.
+            // (Comparing densely and intersecting when most events are still selected was
+            // measured slower than gathering: 74 vs 120-135 M events/s on the 5-cut selection.)
+            return Kernels.filterColumn(try view.values(col, per: 1), type: type, stride: 1, offset: 0, sel, op, c, dense: sel.count == view.count)
         case .element(let col, let type, let offset, let per) where type != .bool:
             return Kernels.filterColumn(try view.values(col, per: per), type: type, stride: per, offset: offset, sel, op, c)
         default:

@@ -19,20 +19,6 @@ enum SelectionOps {
         return out
     }
 
-    /// Indices in both `a` and `b` (both sorted).
-    static func intersect(_ a: Selection, _ b: Selection) -> Selection {
-        Selection(unsafeUninitializedCapacity: min(a.count, b.count)) { out, n in
-            var i = 0, j = 0, k = 0
-            while i < a.count && j < b.count {
-                let x = a[i], y = b[j]
-                if x == y { out[k] = x; k += 1 }
-                i += x <= y ? 1 : 0
-                j += y <= x ? 1 : 0
-            }
-            n = k
-        }
-    }
-
     /// Indices in `a` but not in `b` (b ⊆ a, both sorted).
     static func minus(_ a: Selection, _ b: Selection) -> Selection {
         if b.isEmpty { return a }
