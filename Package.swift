@@ -25,10 +25,12 @@ let package = Package(
         .target(name: "Query", dependencies: ["EventFormat"]),
         // The scan engine: batches, selection vectors, kernels, cut flow, skim.
         .target(name: "Engine", dependencies: ["Query", "EventFormat", "CKernels"]),
+        // Export to other formats: Arrow IPC (Feather v2).
+        .target(name: "Export", dependencies: ["EventFormat", "CZstd", "CLZ4"]),
         // Event generators that write NA64-like data.
         .target(name: "Simulation", dependencies: ["EventFormat"]),
         // The embeddable reader library: the public Swift API.
-        .target(name: "Darkscan", dependencies: ["EventFormat", "Query", "Engine"]),
+        .target(name: "Darkscan", dependencies: ["EventFormat", "Query", "Engine", "Export"]),
         .executableTarget(
             name: "DarkscanCLI",
             dependencies: [

@@ -2,6 +2,7 @@
 // (Query) and run them (Engine). `import Darkscan` brings all three.
 @_exported import Engine
 @_exported import EventFormat
+@_exported import Export
 @_exported import Query
 
 #if canImport(Glibc)
@@ -90,5 +91,40 @@ extension EVCDataset {
         guard let names else { return schema }
         let wanted = Set(try files[0].fieldIndices(names))
         return try Schema(schema.fields.enumerated().filter { wanted.contains($0.offset) }.map(\.element))
+    }
+}
+
+extension EVCDataset {
+    /// Writes the dataset (or, with `query`, the events passing it) as an Arrow IPC file with the
+    /// fields `fields` (all when nil). Units and descriptions go into field metadata; the query
+    /// and its cut flow into schema metadata. Memory stays bounded: one batch at a time.
+    @discardableResult
+    public func exportArrow(to path: String, query: String? = nil, fields: [String]? = nil, compression: ArrowWriter.Compression = .zstd,
+                            options: QueryOptions = QueryOptions(), progress: ((Int) -> Void)? = nil) throws -> CutFlow? {
+        let out = try projection(fields)
+        var metadata: [(String, String)] = [("producer", "darkscan export")]
+        if let query { metadata.append(("darkscan.query", query)) }
+        let runs = Array(Set(files.compactMap { $0.metadata("run") })).sorted()
+        if !runs.isEmpty { metadata.append(("run", runs.joined(separator: ","))) }
+        metadata.append(("inputs", files.map(\.path).joined(separator: "\n")))
+        let writer = try ArrowWriter(path: path, schema: out, compression: compression, metadata: metadata)
+        do {
+            guard let query else {
+                var done = 0
+                try batches(fields: fields).forEach { b in
+                    try writer.write(b.projected(to: out))
+                    done += b.eventCount
+                    progress?(done)
+                }
+                try writer.close()
+                return nil
+            }
+            let flow = try forEachSelected(query, fields: fields, options: options) { try writer.write($0) }
+            try writer.close(metadata: [("darkscan.cut_flow", flow.table())])
+            return flow
+        } catch {
+            writer.abort()
+            throw error
+        }
     }
 }

@@ -18,6 +18,6 @@ struct DarkscanCommand: ParsableCommand {
             Exit codes: 0 success; 1 damaged, incomplete or unreadable input (or problems found
             by verify); 2 an error in a query; 64 bad command-line usage.
             """,
-        subcommands: [InfoCommand.self, CatCommand.self, CountCommand.self, SkimCommand.self, VerifyCommand.self, RecoverCommand.self, SimulateCommand.self]
+        subcommands: [InfoCommand.self, CatCommand.self, CountCommand.self, SkimCommand.self, ExportCommand.self, VerifyCommand.self, RecoverCommand.self, SimulateCommand.self]
     )
 }

@@ -1,21 +1,23 @@
 /// Appends little-endian values to a byte array: the serializer of every EVC record.
-struct ByteWriter {
-    var bytes: [UInt8] = []
+package struct ByteWriter {
+    package var bytes: [UInt8] = []
 
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
-    mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func raw(_ b: some Sequence<UInt8>) { bytes.append(contentsOf: b) }
+    package init() {}
 
-    mutating func string(_ s: String) {
+    package mutating func u8(_ v: UInt8) { bytes.append(v) }
+    package mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    package mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    package mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    package mutating func raw(_ b: some Sequence<UInt8>) { bytes.append(contentsOf: b) }
+
+    package mutating func string(_ s: String) {
         let utf8 = Array(s.utf8)
         u32(UInt32(utf8.count))
         bytes.append(contentsOf: utf8)
     }
 
     /// Writes a record: a u32 size (counting itself) followed by what `body` writes.
-    mutating func record(_ body: (inout ByteWriter) -> Void) {
+    package mutating func record(_ body: (inout ByteWriter) -> Void) {
         let start = bytes.count
         u32(0)
         body(&self)

@@ -21,6 +21,20 @@ public struct EventBatch: @unchecked Sendable {
         self.columns = columns
     }
 
+    /// This batch seen through a schema that is a subset of its fields (same names and kinds):
+    /// the same buffers, no copy.
+    public func projected(to other: Schema) -> EventBatch {
+        if other == schema { return self }
+        let cols = other.columns.map { oc -> ColumnBuffer? in
+            let name = other.fields[oc.fieldIndex].name
+            guard let c = schema.columns.first(where: { schema.fields[$0.fieldIndex].name == name && $0.role == oc.role }) else { return nil }
+            return columns[c.index]
+        }
+        var b = EventBatch(schema: other, eventCount: eventCount, columns: cols)
+        b.firstEvent = firstEvent
+        return b
+    }
+
     /// The buffer of the column at `path` (`name`, `name#offsets` or `name.member`).
     public func column(_ path: String) -> ColumnBuffer? {
         guard let c = schema.columns.first(where: { $0.path == path }) else { return nil }

@@ -6,13 +6,13 @@ import Darwin
 
 /// A file opened for writing through POSIX calls, with its write position tracked and every
 /// failure turned into an `EVCError` naming the path.
-final class OutputFile {
-    let path: String
+package final class OutputFile {
+    package let path: String
     private var fd: Int32
-    private(set) var position: Int
+    package private(set) var position: Int
 
     /// Creates (or truncates) `path`.
-    init(creating path: String) throws(EVCError) {
+    package init(creating path: String) throws(EVCError) {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw EVCError(.io, "cannot create: \(String(cString: strerror(errno)))", path: path) }
@@ -20,7 +20,7 @@ final class OutputFile {
     }
 
     /// Opens an existing file for appending at `offset` after truncating it there.
-    init(truncating path: String, at offset: Int) throws(EVCError) {
+    package init(truncating path: String, at offset: Int) throws(EVCError) {
         self.path = path
         fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw EVCError(.io, "cannot open for writing: \(String(cString: strerror(errno)))", path: path) }
@@ -34,7 +34,7 @@ final class OutputFile {
 
     deinit { if fd >= 0 { close(fd) } }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws(EVCError) {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws(EVCError) {
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -47,33 +47,33 @@ final class OutputFile {
         position += bytes.count
     }
 
-    func write(_ bytes: [UInt8]) throws(EVCError) {
+    package func write(_ bytes: [UInt8]) throws(EVCError) {
         let result: Result<Void, EVCError> = bytes.withUnsafeBytes { b in Result { () throws(EVCError) in try write(b) } }
         try result.get()
     }
 
-    func sync() throws(EVCError) {
+    package func sync() throws(EVCError) {
         guard fsync(fd) == 0 else { throw EVCError(.io, "fsync failed: \(String(cString: strerror(errno)))", path: path) }
     }
 
-    func closeFile() throws(EVCError) {
+    package func closeFile() throws(EVCError) {
         let r = close(fd)
         fd = -1
         guard r == 0 else { throw EVCError(.io, "close failed: \(String(cString: strerror(errno)))", path: path) }
     }
 }
 
-enum FileSystem {
-    static func rename(_ from: String, to: String) throws(EVCError) {
+package enum FileSystem {
+    package static func rename(_ from: String, to: String) throws(EVCError) {
         guard Glibc.rename(from, to) == 0 else {
             throw EVCError(.io, "cannot rename to '\(to)': \(String(cString: strerror(errno)))", path: from)
         }
     }
 
-    static func remove(_ path: String) { unlink(path) }
+    package static func remove(_ path: String) { unlink(path) }
 
     /// Makes a rename durable by syncing the directory that holds `path`.
-    static func syncDirectory(of path: String) {
+    package static func syncDirectory(of path: String) {
         let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let fd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_CLOEXEC)
         if fd >= 0 {
@@ -82,5 +82,5 @@ enum FileSystem {
         }
     }
 
-    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    package static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 }
