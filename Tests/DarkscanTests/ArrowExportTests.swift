@@ -51,7 +51,7 @@ struct ArrowExportTests {
             b.column("s_uint32")!.append([UInt32.max, 0, 1, 2, 3, 4, 5][edge])
             b.column("s_uint64")!.append([UInt64.max, 0, 1, 2, 3, 4, 5][edge])
             b.column("s_float32")!.append([Float.nan, .infinity, -.infinity, -0.0, 0.1, 100.5, 1e-30][edge])
-            b.column("s_float64")!.append([Double.nan, .infinity, -.infinity, -0.0, 0.1, 1e300, 5e-324][edge])
+            b.column("s_float64")!.append([Double.nan, .infinity, -.infinity, -0.0, 0.1, 1e300, .leastNonzeroMagnitude][edge])
             b.column("cells")!.append(contentsOf: (0..<6).map { Float(e * 6 + $0) / 4 })
             b.column("flags")!.append(contentsOf: [e % 2 == 0, true, e % 5 == 0])
             for k in 0..<(e % 4) { b.column("times")!.append(Double(e) + Double(k) / 8) }

@@ -87,7 +87,7 @@ enum CLI {
 
     @Test func badInputGivesOneLineAndExitOne() throws {
         let empty = CLI.scratch("empty.evc")
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
         let r = try CLI.run(["info", empty])
         #expect(r.status == 1)
         #expect(r.stderr == "darkscan: \(empty) (at byte 0): file is empty\n")
@@ -106,7 +106,7 @@ enum CLI {
         let page = try f.clusters()[0].columns[6].pages[0]  // ecal_e
         bytes[page.offset + page.storedSize / 2] ^= 0x10
         let bad = CLI.scratch("bad.evc")
-        FileManager.default.createFile(atPath: bad, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: bad, contents: Data(bytes)))
         let r = try CLI.run(["verify", bad])
         #expect(r.status == 1)
         #expect(r.stdout.contains("cluster 0, column ecal_e, page 0"))

@@ -30,7 +30,7 @@ import Testing
     /// Opens `bytes` as a file and reads everything; returns the error, if any.
     func readAll(_ bytes: [UInt8], name: String = "bad.evc") -> EVCError? {
         let path = TestFiles.path(name)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         defer { unlink(path) }
         do {
             let f = try EVCFile(path: path)

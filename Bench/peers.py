@@ -1,0 +1,126 @@
+"""Peer engines on the same events: DuckDB and Polars reading Parquet written by pyarrow from
+Darkscan's Arrow export. Each does what `darkscan count` does — the full cut flow (events passing
+cuts 1..k for every k) — and what `darkscan skim` does (all columns of the survivors, written as
+Parquet). One warm-up and >= 5 timed runs per (engine, file, work, threads); each thread count
+runs in its own process, since Polars fixes its pool at import.
+
+usage: peers.py make-parquet DIR N
+       peers.py run DIR N THREADS RUNS OUT.json
+"""
+import json
+import os
+import statistics
+import sys
+import time
+
+SEED = ["missing_energy > 50", "veto = 0"]
+FIVE = ["srd_e_sum > 1", "ecal_pre_e > 0.5", "missing_energy > 50", "hcal_e < 1", "veto = 0"]
+
+
+def make_parquet(d, n):
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+    import pyarrow.parquet as pq
+    arrow = f"{d}/na64-{n}.arrow"
+    for codec, name in (("zstd", "zstd"), ("lz4", "lz4_raw")):
+        out = f"{d}/na64-{n}-{name}.parquet"
+        if os.path.exists(out):
+            continue
+        reader = ipc.open_file(arrow)
+        writer = pq.ParquetWriter(out + ".partial", reader.schema, compression=codec)
+        pending, rows = [], 0
+        for i in range(reader.num_record_batches):
+            b = reader.get_batch(i)
+            pending.append(b)
+            rows += b.num_rows
+            if rows >= 1 << 20:
+                writer.write_table(pa.Table.from_batches(pending), row_group_size=1 << 20)
+                pending, rows = [], 0
+        if pending:
+            writer.write_table(pa.Table.from_batches(pending), row_group_size=1 << 20)
+        writer.close()
+        os.rename(out + ".partial", out)
+        print(f"wrote {out} ({os.path.getsize(out) // 1_000_000} MB)", file=sys.stderr)
+
+
+def timed(runs, fn):
+    fn()
+    t = []
+    for _ in range(runs):
+        s = time.perf_counter()
+        result = fn()
+        t.append(time.perf_counter() - s)
+    t.sort()
+    return statistics.median(t), t[0], t[-1], result
+
+
+def duckdb_work(path, threads):
+    import duckdb
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+
+    def flow(cuts):
+        exprs = ", ".join(f"count(*) FILTER (WHERE {' AND '.join(cuts[:k + 1])})" for k in range(len(cuts)))
+        return lambda: con.execute(f"SELECT count(*), {exprs} FROM read_parquet('{path}')").fetchone()
+
+    def skim():
+        out = path + f".duckdb-skim-{threads}.parquet"
+        con.execute(f"COPY (SELECT * FROM read_parquet('{path}') WHERE {' AND '.join(SEED)}) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
+        n = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
+        os.unlink(out)
+        return n
+
+    return {"count seed": flow(SEED), "count 5 cuts": flow(FIVE), "skim seed, all cols": skim}
+
+
+def polars_work(path, threads):
+    import polars as pl
+    col = pl.col
+
+    def cond(c):
+        name, op, value = c.split()
+        x, v = col(name), float(value)
+        return {">": x > v, "<": x < v, "=": x == v}[op]
+
+    def flow(cuts):
+        exprs = [pl.len().alias("all")]
+        acc = None
+        for k, c in enumerate(cuts):
+            acc = cond(c) if acc is None else acc & cond(c)
+            exprs.append(acc.sum().alias(f"c{k}"))
+        return lambda: tuple(pl.scan_parquet(path).select(exprs).collect().row(0))
+
+    def skim():
+        out = path + f".polars-skim-{threads}.parquet"
+        f = cond(SEED[0]) & cond(SEED[1])
+        pl.scan_parquet(path).filter(f).sink_parquet(out, compression="zstd")
+        n = pl.scan_parquet(out).select(pl.len()).collect().item()
+        os.unlink(out)
+        return n
+
+    return {"count seed": flow(SEED), "count 5 cuts": flow(FIVE), "skim seed, all cols": skim}
+
+
+def run(d, n, threads, runs, out):
+    rows = []
+    for engine, make in (("duckdb", duckdb_work), ("polars", polars_work)):
+        for name in ("zstd", "lz4_raw"):
+            path = f"{d}/na64-{n}-{name}.parquet"
+            for work, fn in make(path, threads).items():
+                med, lo, hi, result = timed(runs, fn)
+                selected = result if isinstance(result, int) else result[-1]
+                rows.append({"engine": engine, "file": f"parquet-{name}", "work": work, "threads": threads,
+                             "events_per_second": n / med, "min": n / hi, "max": n / lo, "selected": int(selected),
+                             "bytes": os.path.getsize(path)})
+                print(f"{engine:7} parquet-{name:8} {work:20} {threads}  {n / med:14.0f} ev/s  selected {selected}", file=sys.stderr)
+    json.dump(rows, open(out, "w"), indent=1)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "make-parquet":
+        make_parquet(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "run":
+        if os.environ.get("POLARS_MAX_THREADS") != sys.argv[4]:
+            os.environ["POLARS_MAX_THREADS"] = sys.argv[4]
+            os.execv(sys.executable, [sys.executable] + sys.argv)
+        run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])

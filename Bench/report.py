@@ -1,0 +1,54 @@
+"""Merges the Darkscan (scan-bench) and peer results into one table with ratios, and writes
+Bench/results/<date>-<host>.json.
+
+usage: report.py SCAN.json PEERS.json... OUT.json DIR N
+"""
+import json
+import os
+import sys
+
+scan = json.load(open(sys.argv[1]))
+peers = [r for p in sys.argv[2:-3] for r in json.load(open(p))]
+out, d, n = sys.argv[-3], sys.argv[-2], int(sys.argv[-1])
+
+rows = []
+for r in scan["rows"]:
+    codec = "lz4" if r["file"].endswith("lz4.evc") else "zstd"
+    rows.append({"engine": "darkscan", "file": f"evc-{codec}", "work": r["work"], "threads": r["threads"],
+                 "events_per_second": r["eventsPerSecond"], "min": r["min"], "max": r["max"], "selected": r["selected"],
+                 "bound": r.get("boundEventsPerSecond"), "bytes": os.path.getsize(r["file"])})
+rows += peers
+
+def find(engine, file, work, threads):
+    for r in rows:
+        if (r["engine"], r["file"], r["work"], r["threads"]) == (engine, file, work, threads):
+            return r
+
+print(f"\n{n:,} NA64-like events, files in page cache\n")
+print("file sizes: " + ", ".join(sorted({f"{r['file']} {r['bytes'] / 1e9:.2f} GB" for r in rows})))
+print()
+header = f"{'work':20} {'thr':>3}  {'darkscan evc-lz4':>17} {'evc-zstd':>12}  {'duckdb pq-zstd':>15} {'pq-lz4':>12}  {'polars pq-zstd':>15} {'pq-lz4':>12}   {'DS/duckdb':>9} {'DS/polars':>9} {'DS/bound':>8}"
+print(header)
+ratios = []
+for work in ("count seed", "count 5 cuts", "skim seed, all cols"):
+    for t in (1, 2):
+        def v(e, f):
+            r = find(e, f, work, t)
+            return r["events_per_second"] if r else None
+        ds_lz4, ds_zstd = v("darkscan", "evc-lz4"), v("darkscan", "evc-zstd")
+        dk_z, dk_l, pl_z, pl_l = v("duckdb", "parquet-zstd"), v("duckdb", "parquet-lz4_raw"), v("polars", "parquet-zstd"), v("polars", "parquet-lz4_raw")
+        bound = (find("darkscan", "evc-lz4", work, t) or {}).get("bound")
+        best_ds = max(x for x in (ds_lz4, ds_zstd) if x)
+        best_dk = max(x for x in (dk_z, dk_l) if x) if (dk_z or dk_l) else None
+        best_pl = max(x for x in (pl_z, pl_l) if x) if (pl_z or pl_l) else None
+        fmt = lambda x: f"{x / 1e6:10.1f} M/s" if x else f"{'—':>14}"
+        rdk = best_ds / best_dk if best_dk else None
+        rpl = best_ds / best_pl if best_pl else None
+        rb = ds_lz4 / bound if bound else None
+        ratios.append({"work": work, "threads": t, "darkscan_over_duckdb": rdk, "darkscan_over_polars": rpl, "darkscan_lz4_over_bound": rb})
+        print(f"{work:20} {t:>3}  {fmt(ds_lz4)} {fmt(ds_zstd)}  {fmt(dk_z)} {fmt(dk_l)}  {fmt(pl_z)} {fmt(pl_l)}   "
+              f"{(f'{rdk:8.1f}x' if rdk else '—'):>9} {(f'{rpl:8.1f}x' if rpl else '—'):>9} {(f'{rb:7.2f}' if rb else '—'):>8}")
+print("\nDS/x: best Darkscan file over the peer's best file, same work and threads; DS/bound: Darkscan on evc-lz4 over the")
+print("machine's bound (decode the same pages + the fastest cut kernel, no engine) measured in the same run.")
+json.dump({"events": n, "rows": rows, "ratios": ratios}, open(out, "w"), indent=1)
+print(f"\nwrote {out}")
