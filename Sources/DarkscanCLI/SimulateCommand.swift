@@ -29,7 +29,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Beam energy in GeV.") var energy: Double = 100
     @Option(help: "Fraction of events that are A' signal.") var signalRate: Double = 0
     @Option(help: "Output format (evc: reconstructed events).") var format: Format = .evc
-    @Option(help: "Codec: none, lz4, zstd or zstd-N.") var codec: String = "zstd"
+    @Option(help: "Codec: none, lz4, zstd or zstd-N.") var codec: String = "lz4"
     @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .shortAndLong, help: "Output EVC file.") var output: String
 

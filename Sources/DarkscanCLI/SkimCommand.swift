@@ -29,7 +29,7 @@ struct SkimCommand: ParsableCommand {
     var select: String?
 
     @Option(help: "Codec of the output: none, lz4, zstd or zstd-N.")
-    var codec: String = "zstd"
+    var codec: String = "lz4"
 
     @Option(name: .shortAndLong, help: "Output EVC file.")
     var output: String

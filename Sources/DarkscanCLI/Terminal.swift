@@ -11,6 +11,7 @@ enum Terminal {
     }
 
     static func note(_ message: String) {
+        fflush(nil)  // what was printed before comes first, also when both go to one pipe
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 

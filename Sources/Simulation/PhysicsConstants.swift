@@ -8,6 +8,9 @@ public struct PhysicsConstants: Sendable {
     public var ecalConstant = 0.03
     /// Fraction of electrons with a low-energy tail (upstream brems, electro-nuclear) [est].
     public var ecalTailFraction = 0.015
+    /// Share of the low tail from electro-nuclear interactions in the ECAL (energy to HCAL); the
+    /// rest is upstream bremsstrahlung (lower momentum at the tracker) [est].
+    public var electroNuclearShareOfTail = 0.5
     /// Preshower share of an electron shower, uniform in this range [est].
     public var preshowerShare = 0.05...0.10
     /// Central main-cell share of the main ECAL energy [est].

@@ -107,6 +107,7 @@ public struct RecoSimulator: Sendable {
         var veto = [0.0, 0.0, 0.0]
         var srd = [0.0, 0.0, 0.0]
         let beamCell = 2 * 6 + 2
+        var momentum = e0
         switch kind {
         case .electron, .signal, .pileUp:
             var deposit = e0
@@ -114,7 +115,16 @@ public struct RecoSimulator: Sendable {
                 let x = _exp(_log(rng.uniform()) / k.signalShapeK)
                 deposit = (1 - x) * e0
             } else if rng.uniform() < k.ecalTailFraction {
-                deposit *= 1 - 0.5 * rng.uniform()
+                // The low tail: an electro-nuclear interaction in the ECAL sends the missing
+                // energy into the HCAL (the E_ECAL + E_HCAL ~ E0 diagonal), or bremsstrahlung
+                // upstream of the magnet leaves the electron with less momentum at the tracker.
+                let lost = 0.5 * rng.uniform() * e0
+                deposit -= lost
+                if rng.uniform() < k.electroNuclearShareOfTail {
+                    hcalDeposit(lost * (1 + k.hcalStochastic / max(lost, 1).squareRoot() * rng.gauss()), module: 0, into: &hcal, &rng)
+                } else {
+                    momentum -= lost
+                }
             }
             let sigma = deposit * ((k.ecalStochastic * k.ecalStochastic / max(deposit, 0.1)) + k.ecalConstant * k.ecalConstant).squareRoot()
             shower(max(0, deposit + sigma * rng.gauss()), into: &ecal, cell: beamCell, &rng)
@@ -184,7 +194,7 @@ public struct RecoSimulator: Sendable {
         c.veto.append(nVeto)
         for v in srd { c.srdE.append(Float(v)) }
         c.srdSum.append(Float(srd.reduce(0, +)))
-        c.trackP.append(Float(e0 * (1 + 0.01 * rng.gauss())))
+        c.trackP.append(Float(momentum * (1 + 0.01 * rng.gauss())))
         c.trackChi2.append(Float(chiSquare(3, &rng) / 3))
         c.nTracks.append(UInt8(1 + (rng.uniform() < 0.05 ? 1 : 0)))
         c.missing.append(Float(energy - ecalSum))
