@@ -39,9 +39,10 @@ let package = Package(
             ]
         ),
         // Format benchmark (Bench/README.md): encode/decode throughput and ratios per codec.
-        .executableTarget(name: "evc-bench", dependencies: ["EventFormat", "Simulation"], path: "Bench/EVCBench"),
+        .target(name: "BenchSupport", path: "Bench/BenchSupport"),
+        .executableTarget(name: "evc-bench", dependencies: ["EventFormat", "Simulation", "BenchSupport"], path: "Bench/EVCBench"),
         // Scan benchmark: count and skim events/s against the machine's decode-and-cut bound.
-        .executableTarget(name: "scan-bench", dependencies: ["Darkscan", "Simulation", "CKernels"], path: "Bench/ScanBench"),
+        .executableTarget(name: "scan-bench", dependencies: ["Darkscan", "Simulation", "CKernels", "BenchSupport"], path: "Bench/ScanBench"),
         .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat"], resources: [.copy("Cases")]),
         .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DarkscanCLI"]),

@@ -6,42 +6,9 @@
 import EventFormat
 import Foundation
 import Simulation
+import BenchSupport
 
-struct Config {
-    var events = 2_000_000
-    var runs = 5
-    var out = "Bench/results"
-    init() {
-        var args = CommandLine.arguments.dropFirst()
-        while let a = args.popFirst() {
-            switch a {
-            case "--events": events = Int(Double(args.popFirst() ?? "") ?? 2e6)
-            case "--runs": runs = max(5, Int(args.popFirst() ?? "") ?? 5)
-            case "--out": out = args.popFirst() ?? out
-            default:
-                FileHandle.standardError.write(Data("usage: evc-bench [--events N] [--runs R>=5] [--out DIR]\n".utf8))
-                exit(64)
-            }
-        }
-    }
-}
-
-func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-
-/// Median, min and max of `runs` timings of `body` after one warm-up.
-func time(_ runs: Int, _ body: () throws -> Void) rethrows -> (median: Double, min: Double, max: Double) {
-    try body()
-    var t: [Double] = []
-    for _ in 0..<runs {
-        let s = now()
-        try body()
-        t.append(now() - s)
-    }
-    t.sort()
-    return (t[t.count / 2], t.first!, t.last!)
-}
-
-let config = Config()
+let config = BenchConfig(name: "evc-bench", defaultEvents: 2_000_000)
 let columns = ["ecal_e", "ecal_cells", "missing_energy", "veto_e", "event", "mm_hits.strip"]
 FileHandle.standardError.write(Data("generating \(config.events) NA64-like events...\n".utf8))
 let sim = RecoSimulator(run: 4242, seed: 1, signalRate: 1e-4)
@@ -95,7 +62,7 @@ struct Row: Codable {
     try batch.commitEvents(src.count)
     let bytes = Double(src.count * schemaCol.type.width)
     // Encode: the whole write path (statistics, encoding trial, encoding, codec, checksum, I/O).
-    let enc = try time(config.runs) {
+    let enc = try timed(config.runs) {
         let w = try EVCWriter(path: path, schema: one, options: options)
         try w.write(batch)
         try w.close()
@@ -111,8 +78,8 @@ struct Row: Codable {
             try file.decodePage(cluster: cluster, column: 0, page: pi, into: page.mutableRawBytes, scratch: scratch, verify: verify)
         }
     }
-    let dec = try time(config.runs) { try decodeAll(verify: true) }
-    let decNo = try time(config.runs) { try decodeAll(verify: false) }
+    let dec = try timed(config.runs) { try decodeAll(verify: true) }
+    let decNo = try timed(config.runs) { try decodeAll(verify: false) }
     let encodings = Set(cluster.columns[0].pages.map(\.encoding.description)).sorted().joined(separator: ",")
     return Row(column: column, codec: codec.description, encoding: encoding == nil ? "auto:" + encodings : encodings,
                pageKiB: pageBytes / 1024, ratio: Double(stored) / bytes, encodeGBs: bytes / enc.median / 1e9,
@@ -149,14 +116,4 @@ for column in ["ecal_e", "ecal_cells"] {
         }
     }
 }
-
-let host = ProcessInfo.processInfo.hostName
-let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
-try? FileManager.default.createDirectory(atPath: config.out, withIntermediateDirectories: true)
-let outPath = "\(config.out)/\(date)-\(host)-evc.json"
-let enc = JSONEncoder()
-enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-struct Result: Codable { var events: Int; var runs: Int; var command: String; var rows: [Row] }
-try enc.encode(Result(events: config.events, runs: config.runs, command: CommandLine.arguments.joined(separator: " "), rows: rows))
-    .write(to: URL(fileURLWithPath: outPath))
-print("\nwrote \(outPath)")
+print("\nwrote \(try config.write(rows, suffix: "evc"))")

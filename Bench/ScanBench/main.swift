@@ -11,43 +11,9 @@ import Darkscan
 import Dispatch
 import Foundation
 import Simulation
+import BenchSupport
 
-struct Config {
-    var events = 10_000_000
-    var runs = 5
-    var dir = ".build/bench-data"
-    var out = "Bench/results"
-    init() {
-        var args = CommandLine.arguments.dropFirst()
-        while let a = args.popFirst() {
-            switch a {
-            case "--events": events = Int(Double(args.popFirst() ?? "") ?? 1e7)
-            case "--runs": runs = max(5, Int(args.popFirst() ?? "") ?? 5)
-            case "--dir": dir = args.popFirst() ?? dir
-            case "--out": out = args.popFirst() ?? out
-            default:
-                FileHandle.standardError.write(Data("usage: scan-bench [--events N] [--runs R>=5] [--dir DIR] [--out DIR]\n".utf8))
-                exit(64)
-            }
-        }
-    }
-}
-
-func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-
-func timed(_ runs: Int, _ body: () throws -> Void) rethrows -> (median: Double, min: Double, max: Double) {
-    try body()  // warm-up (also pulls the file into the page cache)
-    var t: [Double] = []
-    for _ in 0..<runs {
-        let s = now()
-        try body()
-        t.append(now() - s)
-    }
-    t.sort()
-    return (t[t.count / 2], t.first!, t.last!)
-}
-
-let config = Config()
+let config = BenchConfig(name: "scan-bench", defaultEvents: 10_000_000)
 try? FileManager.default.createDirectory(atPath: config.dir, withIntermediateDirectories: true)
 let seed = "missing energy > 50 GeV, veto == 0"
 let fiveCuts = "srd_e_sum > 1 MeV, ecal_pre_e > 0.5 GeV, missing energy > 50 GeV, hcal_e < 1 GeV, veto == 0"
@@ -147,14 +113,4 @@ for codec in ["lz4", "zstd"] {
         }
     }
 }
-
-let host = ProcessInfo.processInfo.hostName
-let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
-try? FileManager.default.createDirectory(atPath: config.out, withIntermediateDirectories: true)
-let outPath = "\(config.out)/\(date)-\(host)-scan.json"
-let enc = JSONEncoder()
-enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-struct Result: Codable { var events: Int; var runs: Int; var command: String; var rows: [Row] }
-try enc.encode(Result(events: config.events, runs: config.runs, command: CommandLine.arguments.joined(separator: " "), rows: rows))
-    .write(to: URL(fileURLWithPath: outPath))
-print("\nwrote \(outPath)")
+print("\nwrote \(try config.write(rows, suffix: "scan"))")

@@ -40,18 +40,9 @@ struct CountCommand: ParsableCommand {
         var options = try query.options()
         options.weight = weight
         options.nMinusOne = nMinusOne
-        let ds: EVCDataset
-        do { ds = try EVCDataset(paths: files) } catch { throw Terminal.fail(error) }
-        do { _ = try ds.check(query.query, options: options) } catch { throw QueryOptionGroup.report(error, options: options, query: query.query) }
+        let ds = try QueryOptionGroup.open(files, query: query.query, options: options)
         let bar = ProgressBar("count", total: ds.eventCount, unit: "events")
-        let flow: CutFlow
-        do {
-            flow = try ds.count(query.query, options: options) { bar.update($0) }
-        } catch {
-            bar.finish()
-            throw Terminal.fail(error)
-        }
-        bar.finish()
+        let flow = try bar.run { try ds.count(query.query, options: options) { bar.update($0) } }
         let seconds = bar.seconds
         if json {
             var o = flow.json

@@ -51,24 +51,15 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let ds: EVCDataset
-        do { ds = try EVCDataset(paths: files) } catch { throw Terminal.fail(error) }
         var options = QueryOptions()
         options.defines = defines
-        if let query {
-            do { _ = try ds.check(query, options: options) } catch { throw QueryOptionGroup.report(error, options: options, query: query) }
-        }
+        let ds = try QueryOptionGroup.open(files, query: query, options: options)
         let fields = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let bar = ProgressBar("export", total: ds.eventCount, unit: "events")
-        let flow: CutFlow?
-        do {
-            flow = try ds.exportArrow(to: output, query: query, fields: fields, compression: ArrowWriter.Compression(rawValue: compression)!,
-                                      options: options) { bar.update($0) }
-        } catch {
-            bar.finish()
-            throw Terminal.fail(error)
+        let flow = try bar.run {
+            try ds.exportArrow(to: output, query: query, fields: fields, compression: ArrowWriter.Compression(rawValue: compression)!,
+                               options: options) { bar.update($0) }
         }
-        bar.finish()
         if let flow { print(flow.table()) }
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
         Terminal.note(String(format: "%@: %@ events, %@, %.2f s", output, Terminal.count(flow?.selected ?? ds.eventCount), Terminal.bytes(size), bar.seconds))

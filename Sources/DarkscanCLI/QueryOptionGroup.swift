@@ -40,6 +40,16 @@ struct QueryOptionGroup: ParsableArguments {
         return o
     }
 
+    /// Opens the dataset and checks the query against it: a bad file exits 1, a bad query 2.
+    static func open(_ files: [String], query: String?, options: QueryOptions) throws -> EVCDataset {
+        let ds: EVCDataset
+        do { ds = try EVCDataset(paths: files) } catch { throw Terminal.fail(error) }
+        if let query {
+            do { _ = try ds.check(query, options: options) } catch { throw report(error, options: options, query: query) }
+        }
+        return ds
+    }
+
     /// Prints a query error with its caret rendering, naming the option it came from.
     static func report(_ e: QueryError, options: QueryOptions, query: String) -> ExitCode {
         let origin: String

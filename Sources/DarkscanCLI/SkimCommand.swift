@@ -43,21 +43,12 @@ struct SkimCommand: ParsableCommand {
 
     func run() throws {
         let options = try query.options()
-        let ds: EVCDataset
-        do { ds = try EVCDataset(paths: files) } catch { throw Terminal.fail(error) }
-        do { _ = try ds.check(query.query, options: options) } catch { throw QueryOptionGroup.report(error, options: options, query: query.query) }
+        let ds = try QueryOptionGroup.open(files, query: query.query, options: options)
         let fields = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         var writerOptions = WriterOptions()
         writerOptions.codec = Codec(parsing: codec)!
         let bar = ProgressBar("skim", total: ds.eventCount, unit: "events")
-        let flow: CutFlow
-        do {
-            flow = try ds.skim(query.query, to: output, select: fields, options: options, writerOptions: writerOptions) { bar.update($0) }
-        } catch {
-            bar.finish()
-            throw Terminal.fail(error)
-        }
-        bar.finish()
+        let flow = try bar.run { try ds.skim(query.query, to: output, select: fields, options: options, writerOptions: writerOptions) { bar.update($0) } }
         let seconds = bar.seconds
         if json {
             var o = flow.json

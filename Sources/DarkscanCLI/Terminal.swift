@@ -89,6 +89,19 @@ final class ProgressBar {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
+    /// Runs `body` with this bar, clearing it afterwards; a failure becomes a one-line message
+    /// and exit code 1.
+    func run<T>(_ body: () throws -> T) throws -> T {
+        do {
+            let result = try body()
+            finish()
+            return result
+        } catch {
+            finish()
+            throw Terminal.fail(error)
+        }
+    }
+
     func finish() {
         if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }

@@ -1,0 +1,62 @@
+// What the benchmarks share: their command line, the timing loop, and the results file.
+import Dispatch
+import Foundation
+
+public struct BenchConfig: Sendable {
+    public var events: Int
+    public var runs = 5
+    public var dir = ".build/bench-data"
+    public var out = "Bench/results"
+
+    /// Reads `--events N --runs R (>= 5) --dir DIR --out DIR`; exits 64 on anything else.
+    public init(name: String, defaultEvents: Int) {
+        events = defaultEvents
+        var args = CommandLine.arguments.dropFirst()
+        while let a = args.popFirst() {
+            switch a {
+            case "--events": events = Int(Double(args.popFirst() ?? "") ?? Double(defaultEvents))
+            case "--runs": runs = max(5, Int(args.popFirst() ?? "") ?? 5)
+            case "--dir": dir = args.popFirst() ?? dir
+            case "--out": out = args.popFirst() ?? out
+            default:
+                FileHandle.standardError.write(Data("usage: \(name) [--events N] [--runs R>=5] [--dir DIR] [--out DIR]\n".utf8))
+                exit(64)
+            }
+        }
+    }
+
+    /// Writes `rows` with the run's settings to `<out>/<date>-<host>-<suffix>.json`.
+    public func write<Row: Encodable>(_ rows: [Row], suffix: String) throws -> String {
+        let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let path = "\(out)/\(date)-\(ProcessInfo.processInfo.hostName)-\(suffix).json"
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try enc.encode(BenchResult(events: events, runs: runs, command: CommandLine.arguments.joined(separator: " "), rows: rows))
+            .write(to: URL(fileURLWithPath: path))
+        return path
+    }
+}
+
+struct BenchResult<R: Encodable>: Encodable {
+    var events: Int
+    var runs: Int
+    var command: String
+    var rows: [R]
+}
+
+public func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// Median, min and max seconds of `runs` timed runs of `body` after one warm-up (which also pulls
+/// files into the page cache).
+public func timed(_ runs: Int, _ body: () throws -> Void) rethrows -> (median: Double, min: Double, max: Double) {
+    try body()
+    var t: [Double] = []
+    for _ in 0..<runs {
+        let s = now()
+        try body()
+        t.append(now() - s)
+    }
+    t.sort()
+    return (t[t.count / 2], t.first!, t.last!)
+}
