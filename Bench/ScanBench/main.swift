@@ -71,6 +71,18 @@ func bound(_ file: EVCFile, threads: Int) throws -> Int {
     return counts.v.reduce(0, +)
 }
 
+if ProcessInfo.processInfo.environment["SCAN_BENCH_PROFILE"] != nil {
+    // For `perf record`: only the seed count on the lz4 file, one thread, for a while.
+    let ds = try EVCDataset(paths: ["\(config.dir)/na64-\(config.events)-lz4.evc"])
+    var options = QueryOptions()
+    options.threads = 1
+    let start = now()
+    var n = 0
+    while now() - start < 10 { n += try ds.count(seed, options: options).total }
+    print("profiled \(n) events")
+    exit(0)
+}
+
 for codec in ["lz4", "zstd"] {
     let path = "\(config.dir)/na64-\(config.events)-\(codec).evc"
     if !FileManager.default.fileExists(atPath: path) {
@@ -84,16 +96,18 @@ for codec in ["lz4", "zstd"] {
     let ds = try EVCDataset(paths: [path])
     let size = ds.files[0].fileSize
     print("\n\(path): \(ds.eventCount) events, \(size / 1_000_000) MB (\(codec))")
-    print("work                 threads   events/s (min–max)                 bound events/s   ratio  selected")
+    print("work                   threads   events/s (min–max)                 bound events/s   ratio  selected")
     for threads in [1, 2] {
         var options = QueryOptions()
         options.threads = threads
         var selected = 0
         let bt = try timed(config.runs) { selected = try bound(ds.files[0], threads: threads) }
         let boundRate = Double(ds.eventCount) / bt.median
-        for (name, query) in [("count seed", seed), ("count 5 cuts", fiveCuts)] {
+        var noVerify = options
+        noVerify.verifyChecksums = false
+        for (name, query, o) in [("count seed", seed, options), ("count seed, no verify", seed, noVerify), ("count 5 cuts", fiveCuts, options)] {
             var flow: CutFlow? = nil
-            let t = try timed(config.runs) { flow = try ds.count(query, options: options) }
+            let t = try timed(config.runs) { flow = try ds.count(query, options: o) }
             let rate = Double(ds.eventCount) / t.median
             let isSeed = query == seed
             if isSeed { precondition(flow!.selected == selected, "engine \(flow!.selected) vs bound \(selected)") }
@@ -107,8 +121,8 @@ for codec in ["lz4", "zstd"] {
         unlink(skimPath)
         rows.append(Row(file: path, work: "skim seed, all cols", threads: threads, eventsPerSecond: Double(ds.eventCount) / st.median,
                         min: Double(ds.eventCount) / st.max, max: Double(ds.eventCount) / st.min, boundEventsPerSecond: nil, ratioToBound: nil, selected: skimmed))
-        for r in rows.suffix(3) {
-            print(String(format: "%-20@ %7d %12.0f (%.0f–%.0f)   %14@ %7@ %9d", r.work, r.threads, r.eventsPerSecond, r.min, r.max,
+        for r in rows.suffix(4) {
+            print(String(format: "%-22@ %7d %12.0f (%.0f–%.0f)   %14@ %7@ %9d", r.work, r.threads, r.eventsPerSecond, r.min, r.max,
                          r.boundEventsPerSecond.map { String(format: "%.0f", $0) } ?? "", r.ratioToBound.map { String(format: "%.2f", $0) } ?? "", r.selected))
         }
     }

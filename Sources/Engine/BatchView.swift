@@ -5,22 +5,30 @@ import Query
 /// the evaluator asks for them. List offsets come back batch-relative and checked.
 final class BatchView {
     let schema: Schema
-    let cursors: [Int: ColumnCursor]
+    /// By physical column; nil for columns the query does not read.
+    let cursors: [ColumnCursor?]
     var events: Range<Int> = 0..<0
-    private var cache: [Int: UnsafeRawPointer] = [:]
-    private var offsetCache: [Int: [Int]] = [:]
+    // Arrays indexed by column, not dictionaries: looked up for every batch.
+    private var cache: [UnsafeRawPointer?]
+    private var offsetCache: [[Int]?]
+    private var touched: [Int] = []
 
-    init(schema: Schema, cursors: [Int: ColumnCursor]) {
+    init(schema: Schema, cursors: [ColumnCursor?]) {
         self.schema = schema
         self.cursors = cursors
+        cache = Array(repeating: nil, count: cursors.count)
+        offsetCache = Array(repeating: nil, count: cursors.count)
     }
 
     var count: Int { events.count }
 
     func reset(_ events: Range<Int>) {
         self.events = events
-        cache.removeAll(keepingCapacity: true)
-        offsetCache.removeAll(keepingCapacity: true)
+        for c in touched {
+            cache[c] = nil
+            offsetCache[c] = nil
+        }
+        touched.removeAll(keepingCapacity: true)
     }
 
     /// The values of a scalar or array column for the batch: `count × per` values.
@@ -28,6 +36,7 @@ final class BatchView {
         if let p = cache[column] { return p }
         let p = try cursors[column]!.values(events.lowerBound * per..<events.upperBound * per)
         cache[column] = p
+        touched.append(column)
         return p
     }
 
@@ -54,6 +63,7 @@ final class BatchView {
             prev = v
         }
         offsetCache[column] = ends
+        touched.append(column)
         return (ends, base..<base + ends[count])
     }
 
@@ -68,6 +78,7 @@ final class BatchView {
         let (_, range) = try offsets(offsetsColumn)
         let p = try cursors[column]!.values(range)
         cache[column] = p
+        touched.append(column)
         return p
     }
 }

@@ -59,8 +59,10 @@ final class ColumnCursor {
         current = p
     }
 
-    /// The statistics of the pages holding the elements `range`, merged; nothing is decoded.
-    func statistics(_ range: Range<Int>) -> Statistics? {
+    /// The statistics of the pages holding the elements `range`, merged (nothing is decoded),
+    /// and the element where the last of those pages ends: what they prove holds for any later
+    /// range that ends by then.
+    func statistics(_ range: Range<Int>) -> (Statistics, validUntil: Int)? {
         guard !range.isEmpty, range.upperBound <= elementCount else { return nil }
         let type = file.schema.columns[column].type
         let pages = cluster.columns[column].pages
@@ -71,7 +73,7 @@ final class ColumnCursor {
             s = s.merged(with: pages[p].stats, type: type)
             p += 1
         }
-        return s
+        return (s, starts[p])
     }
 
     /// The values `range` (cluster-relative elements), contiguous; valid until the next call.

@@ -165,7 +165,7 @@ public struct Scan: Sendable {
                 needed.insert(ic.index)
             }
         }
-        var cursors: [Int: ColumnCursor] = [:]
+        var cursors = [ColumnCursor?](repeating: nil, count: file.schema.columns.count)
         for c in needed {
             cursors[c] = ColumnCursor(file: file, cluster: cluster, column: c, verify: options.verifyChecksums,
                                       buffers: buffers.buffers(c, file.schema.columns[c].type))
@@ -174,6 +174,8 @@ public struct Scan: Sendable {
         let ev = Evaluator(view: view)
         var out = output.map { EventBatch(schema: $0) }
 
+        var pageTruth = [Truth](repeating: .unknown, count: cuts.count)
+        var pageTruthUntil = [Int](repeating: 0, count: cuts.count)
         var start = 0
         while start < cluster.eventCount {
             let end = min(cluster.eventCount, start + options.batchSize)
@@ -187,9 +189,21 @@ public struct Scan: Sendable {
             for (k, cut) in cuts.enumerated() {
                 var truth = truths[k]
                 if truth == .unknown && !sel.isEmpty {
-                    // The pages this batch spans may settle the cut without decoding them.
-                    let events = start..<end
-                    truth = Pruning.truth(cut.expr) { c, per in cursors[c]?.statistics(events.lowerBound * per..<events.upperBound * per) }
+                    // The pages this batch spans may settle the cut without decoding them. What
+                    // they prove holds until a batch reaches past them, so it is kept till then.
+                    if end <= pageTruthUntil[k] {
+                        truth = pageTruth[k]
+                    } else {
+                        let events = start..<end
+                        var until = Int.max
+                        truth = Pruning.truth(cut.expr) { c, per in
+                            guard let (stats, validUntil) = cursors[c]?.statistics(events.lowerBound * per..<events.upperBound * per) else { return nil }
+                            until = min(until, validUntil / per)
+                            return stats
+                        }
+                        pageTruth[k] = truth
+                        pageTruthUntil[k] = until
+                    }
                     if truth != .unknown { flow.batchesDecidedByPages += 1 }
                 }
                 switch truth {

@@ -41,6 +41,8 @@ int dk_stats_f64(const double *values, size_t n, double *min, double *max, uint6
 /// returns their count. op: 0 <, 1 <=, 2 >, 3 >=, 4 ==, 5 != (NaN fails every op, != included).
 /// `out` has room for n indices.
 size_t dk_select_f32(const float *v, size_t n, int op, float c, int32_t *out);
+/// The same without AVX2 (what CPUs without it run), for tests.
+size_t dk_select_f32_baseline(const float *v, size_t n, int op, float c, int32_t *out);
 size_t dk_select_f64(const double *v, size_t n, int op, double c, int32_t *out);
 size_t dk_select_u8(const uint8_t *v, size_t n, int op, uint8_t c, int32_t *out);
 
