@@ -5,7 +5,8 @@ Parquet). One warm-up and >= 5 timed runs per (engine, file, work, threads); eac
 runs in its own process, since Polars fixes its pool at import.
 
 usage: peers.py make-parquet DIR N
-       peers.py run DIR N THREADS RUNS OUT.json
+       peers.py run DIR N THREADS RUNS OUT.json      DuckDB and Polars
+       peers.py rdf DIR N THREADS RUNS OUT.json      ROOT RDataFrame on RNTuple (when ROOT imports)
 """
 import json
 import os
@@ -119,8 +120,61 @@ def run(d, n, threads, runs, out):
 if __name__ == "__main__":
     if sys.argv[1] == "make-parquet":
         make_parquet(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "rdf":
+        pass  # handled at the end of the file, once the ROOT functions are defined
     elif sys.argv[1] == "run":
         if os.environ.get("POLARS_MAX_THREADS") != sys.argv[4]:
             os.environ["POLARS_MAX_THREADS"] = sys.argv[4]
             os.execv(sys.executable, [sys.executable] + sys.argv)
         run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
+
+
+# ROOT RDataFrame on RNTuple. Only the scalar columns the counts read go into the RNTuple (ROOT's
+# numpy bridge takes flat columns); its skim is not measured.
+RNTUPLE_COLUMNS = ["missing_energy", "veto", "srd_e_sum", "ecal_pre_e", "hcal_e", "ecal_e", "event"]
+
+
+def make_rntuple(d, n):
+    out = f"{d}/na64-{n}-scalars.rntuple.root"
+    if os.path.exists(out):
+        return out
+    import pyarrow.parquet as pq
+    import ROOT
+    table = pq.read_table(f"{d}/na64-{n}-zstd.parquet", columns=RNTUPLE_COLUMNS)
+    arrays = {c: table.column(c).to_numpy() for c in RNTUPLE_COLUMNS}
+    opts = ROOT.RDF.RSnapshotOptions()
+    opts.fOutputFormat = ROOT.RDF.ESnapshotOutputFormat.kRNTuple
+    opts.fCompressionAlgorithm = ROOT.RCompressionSetting.EAlgorithm.kZSTD
+    opts.fCompressionLevel = 5
+    ROOT.RDF.FromNumpy(arrays).Snapshot("events", out + ".partial", RNTUPLE_COLUMNS, opts)
+    os.rename(out + ".partial", out)
+    print(f"wrote {out} ({os.path.getsize(out) // 1_000_000} MB)", file=sys.stderr)
+    return out
+
+
+def rdf_run(d, n, threads, runs, out_json):
+    import ROOT
+    if threads > 1:
+        ROOT.EnableImplicitMT(threads)
+    path = make_rntuple(d, n)
+    cuts = {"count seed": ["missing_energy > 50", "veto == 0"],
+            "count 5 cuts": ["srd_e_sum > 1", "ecal_pre_e > 0.5", "missing_energy > 50", "hcal_e < 1", "veto == 0"]}
+    rows = []
+    for work, cs in cuts.items():
+        def flow():
+            node = ROOT.RDataFrame("events", path)
+            counts = []
+            for c in cs:
+                node = node.Filter(c)
+                counts.append(node.Count())
+            return [int(x.GetValue()) for x in counts]
+        med, lo, hi, result = timed(runs, flow)
+        rows.append({"engine": "rdataframe", "file": "rntuple-zstd", "work": work, "threads": threads,
+                     "events_per_second": n / med, "min": n / hi, "max": n / lo, "selected": result[-1],
+                     "bytes": os.path.getsize(path)})
+        print(f"rdataframe rntuple-zstd {work:20} {threads}  {n / med:14.0f} ev/s  selected {result[-1]}", file=sys.stderr)
+    json.dump(rows, open(out_json, "w"), indent=1)
+
+
+if __name__ == "__main__" and sys.argv[1] == "rdf":
+    rdf_run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])

@@ -27,7 +27,7 @@ def find(engine, file, work, threads):
 print(f"\n{n:,} NA64-like events, files in page cache\n")
 print("file sizes: " + ", ".join(sorted({f"{r['file']} {r['bytes'] / 1e9:.2f} GB" for r in rows})))
 print()
-header = f"{'work':20} {'thr':>3}  {'darkscan evc-lz4':>17} {'evc-zstd':>12}  {'duckdb pq-zstd':>15} {'pq-lz4':>12}  {'polars pq-zstd':>15} {'pq-lz4':>12}   {'DS/duckdb':>9} {'DS/polars':>9} {'DS/bound':>8}"
+header = f"{'work':20} {'thr':>3}  {'darkscan evc-lz4':>17} {'evc-zstd':>12}  {'duckdb pq-zstd':>15} {'pq-lz4':>12}  {'polars pq-zstd':>15} {'pq-lz4':>12}  {'RDF rntuple':>12}   {'DS/duckdb':>9} {'DS/polars':>9} {'DS/RDF':>8} {'DS/bound':>8}"
 print(header)
 ratios = []
 for work in ("count seed", "count 5 cuts", "skim seed, all cols"):
@@ -37,6 +37,7 @@ for work in ("count seed", "count 5 cuts", "skim seed, all cols"):
             return r["events_per_second"] if r else None
         ds_lz4, ds_zstd = v("darkscan", "evc-lz4"), v("darkscan", "evc-zstd")
         dk_z, dk_l, pl_z, pl_l = v("duckdb", "parquet-zstd"), v("duckdb", "parquet-lz4_raw"), v("polars", "parquet-zstd"), v("polars", "parquet-lz4_raw")
+        rdf = v("rdataframe", "rntuple-zstd")
         bound = (find("darkscan", "evc-lz4", work, t) or {}).get("bound")
         best_ds = max(x for x in (ds_lz4, ds_zstd) if x)
         best_dk = max(x for x in (dk_z, dk_l) if x) if (dk_z or dk_l) else None
@@ -45,9 +46,11 @@ for work in ("count seed", "count 5 cuts", "skim seed, all cols"):
         rdk = best_ds / best_dk if best_dk else None
         rpl = best_ds / best_pl if best_pl else None
         rb = ds_lz4 / bound if bound else None
-        ratios.append({"work": work, "threads": t, "darkscan_over_duckdb": rdk, "darkscan_over_polars": rpl, "darkscan_lz4_over_bound": rb})
-        print(f"{work:20} {t:>3}  {fmt(ds_lz4)} {fmt(ds_zstd)}  {fmt(dk_z)} {fmt(dk_l)}  {fmt(pl_z)} {fmt(pl_l)}   "
-              f"{(f'{rdk:8.1f}x' if rdk else '—'):>9} {(f'{rpl:8.1f}x' if rpl else '—'):>9} {(f'{rb:7.2f}' if rb else '—'):>8}")
+        rr = best_ds / rdf if rdf else None
+        ratios.append({"work": work, "threads": t, "darkscan_over_duckdb": rdk, "darkscan_over_polars": rpl,
+                       "darkscan_over_rdataframe": rr, "darkscan_lz4_over_bound": rb})
+        print(f"{work:20} {t:>3}  {fmt(ds_lz4)} {fmt(ds_zstd)}  {fmt(dk_z)} {fmt(dk_l)}  {fmt(pl_z)} {fmt(pl_l)}  {fmt(rdf)}   "
+              f"{(f'{rdk:8.1f}x' if rdk else '—'):>9} {(f'{rpl:8.1f}x' if rpl else '—'):>9} {(f'{rr:7.1f}x' if rr else '—'):>8} {(f'{rb:7.2f}' if rb else '—'):>8}")
 print("\nDS/x: best Darkscan file over the peer's best file, same work and threads; DS/bound: Darkscan on evc-lz4 over the")
 print("machine's bound (decode the same pages + the fastest cut kernel, no engine) measured in the same run.")
 json.dump({"events": n, "rows": rows, "ratios": ratios}, open(out, "w"), indent=1)
