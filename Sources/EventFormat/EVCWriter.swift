@@ -23,8 +23,9 @@ public final class EVCWriter {
     public var partialPath: String { path + ".partial" }
 
     public init(path: String, schema: Schema, options: WriterOptions = WriterOptions(), metadata: [(String, String)] = []) throws(EVCError) {
-        guard options.pageBytes >= 64, options.clusterBytes >= 1, options.clusterEvents >= 1 else {
-            throw EVCError(.badArgument, "page and cluster sizes must be positive (page at least 64 bytes)", path: path)
+        guard options.pageBytes >= 64, options.pageBytes <= Layout.maxPageBytes,
+              options.clusterBytes >= 1, options.clusterBytes <= Layout.maxClusterBytes, options.clusterEvents >= 1 else {
+            throw EVCError(.badArgument, "pages must hold 64 bytes to 256 MiB and clusters 1 byte to 512 MiB", path: path)
         }
         self.path = path
         self.schema = schema
@@ -63,7 +64,17 @@ public final class EVCWriter {
         let step = 1024
         while start < batch.eventCount {
             let room = options.clusterEvents - open.eventCount
-            let end = min(batch.eventCount, start + min(step, room))
+            var end = min(batch.eventCount, start + min(step, room))
+            // No cluster may pass the format's limit: close the open one first, and take very
+            // large events a few at a time.
+            if open.eventCount > 0 && openBytes + sliceBytes(batch, start..<end) > Layout.maxClusterBytes {
+                try flushCluster()
+                continue
+            }
+            while end - start > 1 && sliceBytes(batch, start..<end) > Layout.maxClusterBytes { end = start + (end - start) / 2 }
+            guard sliceBytes(batch, start..<end) <= Layout.maxClusterBytes else {
+                throw EVCError(.badArgument, "event \(start) of the batch alone holds more than the \(Layout.maxClusterBytes) bytes a cluster may hold", path: path)
+            }
             appendSlice(batch, start..<end)
             if openBytes >= options.clusterBytes || open.eventCount >= options.clusterEvents {
                 try flushCluster()
@@ -72,12 +83,26 @@ public final class EVCWriter {
         }
     }
 
+    /// The elements of column `col` that events `range` of `batch` hold.
+    private func elementRange(_ batch: EventBatch, _ col: Column, _ range: Range<Int>) -> Range<Int> {
+        if col.role == .offsets { return range }
+        if let per = schema.fields[col.fieldIndex].elementsPerEvent { return range.lowerBound * per..<range.upperBound * per }
+        let offsIndex = col.index - (col.role == .values ? 1 : memberIndex(col.role) + 1)
+        let o = batch.columns[offsIndex]!.buffer(UInt64.self)
+        let lo = range.lowerBound == 0 ? 0 : Int(o[range.lowerBound - 1])
+        return lo..<Int(o[range.upperBound - 1])
+    }
+
+    /// Decoded bytes of events `range` of `batch`, over all columns.
+    private func sliceBytes(_ batch: EventBatch, _ range: Range<Int>) -> Int {
+        schema.columns.reduce(0) { $0 + elementRange(batch, $1, range).count * $1.type.width }
+    }
+
     /// Copies events `range` of `batch` into the open cluster, rebasing list offsets.
     private func appendSlice(_ batch: EventBatch, _ range: Range<Int>) {
         for col in schema.columns {
             let src = batch.columns[col.index]!
             let dst = open.columns[col.index]!
-            let field = schema.fields[col.fieldIndex]
             switch col.role {
             case .offsets:
                 let o = src.buffer(UInt64.self)
@@ -86,17 +111,9 @@ public final class EVCWriter {
                 dst.reserve(dst.count + range.count)
                 for i in range { dst.append(o[i] - base + clusterBase) }
             case .values, .member:
-                let elementRange: Range<Int>
-                if let per = field.elementsPerEvent {
-                    elementRange = range.lowerBound * per..<range.upperBound * per
-                } else {
-                    let offsIndex = col.index - (col.role == .values ? 1 : memberIndex(col.role) + 1)
-                    let o = batch.columns[offsIndex]!.buffer(UInt64.self)
-                    let lo = range.lowerBound == 0 ? 0 : Int(o[range.lowerBound - 1])
-                    elementRange = lo..<Int(o[range.upperBound - 1])
-                }
-                dst.append(src, range: elementRange)
-                openBytes += elementRange.count * col.type.width
+                let elements = elementRange(batch, col, range)
+                dst.append(src, range: elements)
+                openBytes += elements.count * col.type.width
             }
             if col.role == .offsets { openBytes += range.count * 8 }
         }

@@ -14,9 +14,12 @@ public enum Layout {
     public static let blockHeaderSize = 16
     public static let blockOverhead = 24
 
-    /// Upper bounds that keep a hostile footer from asking for absurd work or memory.
-    static let maxPageValues = 1 << 28
-    static let maxPageBytes = 1 << 31 - 1
+    /// Upper bounds that keep a hostile footer from asking for absurd work or memory: a page
+    /// holds at most 2^28 values and 256 MiB decoded or encoded; a cluster at most 512 MiB of
+    /// decoded values over all its columns (Formats/EVC.md, section 7).
+    public static let maxPageValues = 1 << 28
+    public static let maxPageBytes = 1 << 28
+    public static let maxClusterBytes = 1 << 29
     static let maxMetadataBytes = 1 << 30
 }
 

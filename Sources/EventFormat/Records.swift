@@ -141,6 +141,14 @@ public struct ClusterInfo: Sendable, Equatable {
             throw EVCError(.corrupt, "has \(columns.count) column chunks, the schema has \(schema.columns.count) columns", place: place)
         }
         let end = pagesOffset + pagesLength
+        // What reading the whole cluster would allocate, before anything is allocated.
+        var decoded = 0
+        for (ci, chunk) in columns.enumerated() where ci < schema.columns.count {
+            decoded += chunk.elementCount * schema.columns[ci].type.width  // each at most 2^48 * 8
+        }
+        guard decoded <= Layout.maxClusterBytes else {
+            throw EVCError(.corrupt, "cluster claims \(decoded) bytes of decoded values, more than the \(Layout.maxClusterBytes) a cluster may hold", place: place)
+        }
         var recordCount: [Int: Int] = [:]  // per record-list field
         for (ci, chunk) in columns.enumerated() {
             let col = schema.columns[ci]

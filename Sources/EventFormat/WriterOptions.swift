@@ -8,9 +8,11 @@ public struct WriterOptions: Sendable {
     public var codec: Codec = .lz4
     /// Forces one encoding wherever it applies to a column's type; nil picks per page by trial.
     public var encoding: Encoding? = nil
-    /// Largest decoded page, in bytes (pages hold at most this many bytes of values).
+    /// Largest decoded page, in bytes (pages hold at most this many bytes of values; at most
+    /// 256 MiB).
     public var pageBytes: Int = 512 * 1024
-    /// A cluster is closed once its columns hold this many decoded bytes.
+    /// A cluster is closed once its columns hold this many decoded bytes (at most 512 MiB, the
+    /// format's limit, which no cluster passes).
     public var clusterBytes: Int = 64 * 1024 * 1024
     /// Largest number of events in a cluster, whatever their size.
     public var clusterEvents: Int = 1 << 24

@@ -6,13 +6,49 @@ public struct Parser {
     public static let literalUnits: Set<String> = ["eV", "keV", "MeV", "GeV", "TeV", "ps", "ns", "us", "ms", "s",
                                                    "um", "mm", "cm", "m", "rad", "mrad"]
 
+    /// Limits that keep a hostile or runaway query from exhausting the stack of the recursive
+    /// parser, checker and evaluator (scan workers run on small thread stacks).
+    public static let maxTokens = 8192
+    public static let maxNesting = 64
+    public static let maxTreeDepth = 256
+
     let text: String
     var tokens: [Token]
     var p = 0
+    var nesting = 0
 
     public init(_ text: String) throws(QueryError) {
         self.text = text
         self.tokens = try Lexer.tokens(text)
+        if tokens.count > Parser.maxTokens + 1 {
+            let r = tokens[Parser.maxTokens].range
+            throw QueryError(.tooComplex, "query has more than \(Parser.maxTokens) tokens", SourceRange(r.start, text.utf8.count), source: text)
+        }
+    }
+
+    /// Enters one level of parentheses, `not`, unary minus, call or index.
+    mutating func enter() throws(QueryError) {
+        nesting += 1
+        guard nesting <= Parser.maxNesting else {
+            throw QueryError(.tooComplex, "nested more than \(Parser.maxNesting) levels deep", tokens[p].range, source: text)
+        }
+    }
+
+    /// Rejects expression trees deeper than maxTreeDepth (long chains such as a+b+c+… nest to
+    /// the left). The tree is at most maxTokens deep, so this recursion is bounded.
+    func checkDepth(_ s: Syntax) throws(QueryError) {
+        func depth(_ s: Syntax) -> Int {
+            switch s {
+            case .number, .bool, .name: return 1
+            case .index(let a, let b, _), .binary(_, let a, let b, _): return 1 + max(depth(a), depth(b))
+            case .unary(_, let a, _), .not(let a, _): return 1 + depth(a)
+            case .call(_, let xs, _), .compare(let xs, _, _), .and(let xs, _), .or(let xs, _): return 1 + (xs.map(depth).max() ?? 0)
+            case .inList(let a, let xs, _): return 1 + max(depth(a), xs.map(depth).max() ?? 0)
+            }
+        }
+        guard depth(s) <= Parser.maxTreeDepth else {
+            throw QueryError(.tooComplex, "expression nests more than \(Parser.maxTreeDepth) operations deep; split it or use --define", s.range, source: text)
+        }
     }
 
     /// Parses `cut, cut, …`; each cut may be `name: expr`.
@@ -24,6 +60,7 @@ public struct Parser {
             cuts.append(try parser.cut())
         } while parser.peekOp(",")
         try parser.expectEnd()
+        for c in cuts { try parser.checkDepth(c.expression) }
         return cuts
     }
 
@@ -40,6 +77,7 @@ public struct Parser {
         parser.p += 1
         let e = try parser.expression()
         try parser.expectEnd()
+        try parser.checkDepth(e)
         return DefineSyntax(name: name, nameRange: nameRange, expression: e)
     }
 
@@ -48,6 +86,7 @@ public struct Parser {
         var parser = try Parser(text)
         let e = try parser.expression()
         try parser.expectEnd()
+        try parser.checkDepth(e)
         return e
     }
 
@@ -100,6 +139,8 @@ public struct Parser {
     mutating func notExpr() throws(QueryError) -> Syntax {
         if peekWord("not") || peekOp("!") {
             let r = tokens[p].range
+            try enter()
+            defer { nesting -= 1 }
             p += 1
             let inner = try notExpr()
             return .not(inner, r.union(inner.range))
@@ -156,7 +197,9 @@ public struct Parser {
     mutating func unary() throws(QueryError) -> Syntax {
         if peekOp("-") || peekOp("+") {
             let r = tokens[p].range
-            guard case .op(let o) = tokens[p].kind else { fatalError() }
+            guard case .op(let o) = tokens[p].kind else { preconditionFailure("peeked an operator") }
+            try enter()
+            defer { nesting -= 1 }
             p += 1
             let inner = try unary()
             return o == "+" ? inner : .unary("-", inner, r.union(inner.range))
@@ -167,6 +210,8 @@ public struct Parser {
     mutating func postfix() throws(QueryError) -> Syntax {
         var e = try primary()
         while peekOp("[") {
+            try enter()
+            defer { nesting -= 1 }
             p += 1
             let i = try expression()
             guard peekOp("]") else { throw unexpected("']' to close the index") }
@@ -201,6 +246,8 @@ public struct Parser {
         case .identifier(let w) where !Parser.keywords.contains(w):
             p += 1
             if peekOp("(") {
+                try enter()
+                defer { nesting -= 1 }
                 p += 1
                 var args: [Syntax] = []
                 if !peekOp(")") {
@@ -224,6 +271,8 @@ public struct Parser {
             }
             return .name(words, range)
         case .op("("):
+            try enter()
+            defer { nesting -= 1 }
             p += 1
             let e = try expression()
             guard peekOp(")") else { throw unexpected("')' to close '('") }

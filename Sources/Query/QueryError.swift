@@ -24,6 +24,7 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         case badArguments = "bad-arguments"
         case shapeMismatch = "shape-mismatch"
         case duplicateName = "duplicate-name"
+        case tooComplex = "too-complex"
     }
 
     public var code: Code

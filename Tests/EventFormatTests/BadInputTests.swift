@@ -156,3 +156,39 @@ import Testing
         }
     }
 }
+
+@Suite struct SizeLimitTests {
+    /// A cluster whose pages claim more decoded bytes than a cluster may hold (here: two const
+    /// pages of 2^28 - 1 float32 values each, 8 stored bytes in all) is refused before anything
+    /// is allocated.
+    @Test func clusterClaimingTooManyValuesIsRefused() throws {
+        let schema = try Schema([Field(id: 1, name: "e", kind: .scalar(.float32))])
+        let n = Layout.maxPageValues - 1
+        let page = { (offset: Int) in
+            PageInfo(offset: offset, count: n, encoding: .constant, codec: 0, storedSize: 4, encodedSize: 4, stats: .empty, checksum: 0)
+        }
+        let cluster = ClusterInfo(index: 0, firstEvent: 0, eventCount: 2 * n, pagesOffset: 100, pagesLength: 8,
+                                  columns: [ColumnChunkInfo(column: 0, elementCount: 2 * n, stats: .empty, pages: [page(100), page(104)])])
+        do {
+            try cluster.validate(schema: schema, fileSize: 1000)
+            Issue.record("a cluster of \(2 * n * 4) decoded bytes was accepted")
+        } catch {
+            #expect(error.code == .corrupt)
+            #expect(error.message.contains("more than the \(Layout.maxClusterBytes) a cluster may hold"))
+        }
+        // One such page alone (1 GiB decoded) is refused too.
+        let one = ClusterInfo(index: 0, firstEvent: 0, eventCount: n, pagesOffset: 100, pagesLength: 4,
+                              columns: [ColumnChunkInfo(column: 0, elementCount: n, stats: .empty, pages: [page(100)])])
+        #expect(throws: EVCError.self) { try one.validate(schema: schema, fileSize: 1000) }
+    }
+
+    @Test func writerRefusesSizesBeyondTheFormat() throws {
+        let schema = try Schema([Field(id: 1, name: "e", kind: .scalar(.float32))])
+        var options = WriterOptions()
+        options.pageBytes = Layout.maxPageBytes * 2
+        #expect(throws: EVCError.self) { try EVCWriter(path: TestFiles.path("x.evc"), schema: schema, options: options) }
+        options = WriterOptions()
+        options.clusterBytes = Layout.maxClusterBytes + 1
+        #expect(throws: EVCError.self) { try EVCWriter(path: TestFiles.path("y.evc"), schema: schema, options: options) }
+    }
+}

@@ -164,3 +164,32 @@ enum HandData {
         }
     }
 }
+
+@Suite struct QueryLimitTests {
+    /// Hostile or runaway queries get a `too-complex` error, never a stack overflow.
+    @Test(arguments: [
+        String(repeating: "(", count: 20_000) + "e > 1" + String(repeating: ")", count: 20_000),
+        String(repeating: "not ", count: 5_000) + "flag",
+        String(repeating: "-", count: 5_000) + "e > 1",
+        Array(repeating: "e", count: 5_000).joined(separator: " + ") + " > 1",
+        Array(repeating: "e > 1", count: 5_000).joined(separator: ", "),
+        "sum(" + String(repeating: "abs(", count: 1_000) + "cells" + String(repeating: ")", count: 1_001) + " > 1",
+    ])
+    func tooComplexQueriesAreRefused(query: String) {
+        var checker = Checker(schema: HandData.schema)
+        do {
+            _ = try checker.check(query: query)
+            Issue.record("accepted a query of \(query.utf8.count) bytes")
+        } catch {
+            #expect(error.code == .tooComplex, "\(error.message)")
+        }
+    }
+
+    @Test func deepButReasonableQueriesStillWork() throws {
+        var checker = Checker(schema: HandData.schema)
+        let chain = Array(repeating: "h", count: 200).joined(separator: " + ") + " > 1"
+        #expect(try checker.check(query: chain).cuts.count == 1)
+        let nested = String(repeating: "(", count: 60) + "e > 1" + String(repeating: ")", count: 60)
+        #expect(try checker.check(query: nested).cuts.count == 1)
+    }
+}
