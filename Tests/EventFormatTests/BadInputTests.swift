@@ -5,7 +5,7 @@ import Testing
 /// Outside bytes that are wrong in every way the issue lists: each must give an `EVCError` that
 /// names the file, never a crash, a hang or a giant allocation.
 @Suite struct BadInputTests {
-    /// A small file with every field kind, two clusters and compressed pages.
+    /// A small file with every field kind, four clusters with checkpoints and compressed pages.
     static let sample: [UInt8] = {
         let schema = try! Schema([
             Field(id: 1, name: "e", kind: .scalar(.float32), unit: Unit("GeV")),
@@ -17,7 +17,7 @@ import Testing
         let batch = RandomData.batch(schema, events: 40, &rng)
         var options = WriterOptions()
         options.codec = .lz4
-        options.clusterBytes = 600
+        options.clusterEvents = 10  // four clusters, each followed by a checkpoint
         options.checkpointEvery = 1
         let path = TestFiles.path("sample.evc")
         let w = try! EVCWriter(path: path, schema: schema, options: options)
@@ -148,12 +148,21 @@ import Testing
         }
     }
 
-    @Test func recoveryWalkSurvivesEveryTruncation() {
+    /// Cutting the file anywhere keeps every cluster written before the cut: a longer prefix never
+    /// recovers fewer clusters, and the whole file recovers them all.
+    @Test func recoveryWalkKeepsEveryClusterBeforeTheCut() throws {
         let b = Self.sample
-        for n in stride(from: 0, to: b.count, by: 7) {
+        let all = try b.withUnsafeBytes { try Recovery.walk($0) }
+        #expect(all.clusters.count > 1 && all.stopReason == nil)
+        var last = 0
+        for n in 0...b.count {
             let prefix = Array(b[0..<n])
-            _ = prefix.withUnsafeBytes { try? Recovery.walk($0) }
+            guard let scan = prefix.withUnsafeBytes({ try? Recovery.walk($0) }) else { continue }  // cut inside header or schema
+            #expect(scan.clusters.count >= last, "prefix of \(n) bytes")
+            #expect(scan.clusters == Array(all.clusters.prefix(scan.clusters.count)), "prefix of \(n) bytes")
+            last = scan.clusters.count
         }
+        #expect(last == all.clusters.count)
     }
 }
 
