@@ -27,24 +27,27 @@ let package = Package(
         .target(name: "Engine", dependencies: ["Query", "EventFormat", "CKernels"]),
         // Export to other formats: Arrow IPC (Feather v2).
         .target(name: "Export", dependencies: ["EventFormat", "CZstd", "CLZ4"]),
-        // Event generators that write NA64-like data.
-        .target(name: "Simulation", dependencies: ["EventFormat"]),
+        // NA64 raw DAQ data: DATE/MSADC decoding, channel maps, calibration, reconstruction, converter.
+        .target(name: "DAQ", dependencies: ["EventFormat", "CKernels"]),
+        // Event generators that write NA64-like data: reconstructed-level EVC and raw DATE files.
+        .target(name: "Simulation", dependencies: ["EventFormat", "DAQ"]),
         // The embeddable reader library: the public Swift API.
         .target(name: "Darkscan", dependencies: ["EventFormat", "Query", "Engine", "Export"]),
         .executableTarget(
             name: "DarkscanCLI",
             dependencies: [
-                "Darkscan", "Simulation",
+                "Darkscan", "Simulation", "DAQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Format benchmark (Bench/README.md): encode/decode throughput and ratios per codec.
         .target(name: "BenchSupport", path: "Bench/BenchSupport"),
-        .executableTarget(name: "evc-bench", dependencies: ["EventFormat", "Simulation", "BenchSupport"], path: "Bench/EVCBench"),
+        .executableTarget(name: "evc-bench", dependencies: ["EventFormat", "DAQ", "Simulation", "BenchSupport"], path: "Bench/EVCBench"),
         // Scan benchmark: count and skim events/s against the machine's decode-and-cut bound.
-        .executableTarget(name: "scan-bench", dependencies: ["Darkscan", "Simulation", "CKernels", "BenchSupport"], path: "Bench/ScanBench"),
+        .executableTarget(name: "scan-bench", dependencies: ["Darkscan", "DAQ", "Simulation", "CKernels", "BenchSupport"], path: "Bench/ScanBench"),
         .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat"], resources: [.copy("Cases")]),
         .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DarkscanCLI"]),
+        .testTarget(name: "DAQTests", dependencies: ["DAQ", "Simulation", "EventFormat", "CKernels"]),
     ]
 )

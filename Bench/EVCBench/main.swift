@@ -5,6 +5,7 @@
 //   swift run -c release evc-bench [--events N] [--runs R] [--out DIR]
 import EventFormat
 import Foundation
+import DAQ
 import Simulation
 import BenchSupport
 

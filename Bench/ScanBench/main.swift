@@ -10,6 +10,7 @@ import CKernels
 import Darkscan
 import Dispatch
 import Foundation
+import DAQ
 import Simulation
 import BenchSupport
 

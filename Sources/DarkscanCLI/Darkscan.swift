@@ -8,7 +8,9 @@ struct DarkscanCommand: ParsableCommand {
         abstract: "Columnar event store and skimming tool for missing-energy experiments.",
         discussion: """
             Examples:
-              darkscan simulate --run 4242 --events 1000000 -o run4242.evc
+              darkscan simulate --run 4242 --events 100000 -o cdr01001-004242.dat
+              darkscan convert cdr01001-004242.dat -o run4242.evc
+              darkscan simulate --run 4243 --events 1000000 -o run4243.evc
               darkscan info run4242.evc
               darkscan cat run4242.evc --columns event,ecal_e,veto --limit 10
               darkscan count run4242.evc --where "missing energy > 50 GeV, veto == 0"
@@ -16,8 +18,9 @@ struct DarkscanCommand: ParsableCommand {
               darkscan verify 'data/*.evc'
 
             Exit codes: 0 success; 1 damaged, incomplete or unreadable input (or problems found
-            by verify); 2 an error in a query; 64 bad command-line usage.
+            by verify, or a bad raw event under convert --strict); 2 an error in a query; 64 bad
+            command-line usage.
             """,
-        subcommands: [InfoCommand.self, CatCommand.self, CountCommand.self, SkimCommand.self, ExportCommand.self, VerifyCommand.self, RecoverCommand.self, SimulateCommand.self]
+        subcommands: [InfoCommand.self, CatCommand.self, CountCommand.self, SkimCommand.self, ExportCommand.self, VerifyCommand.self, RecoverCommand.self, SimulateCommand.self, ConvertCommand.self]
     )
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DAQ
 import Darkscan
 import Foundation
 import Simulation
@@ -6,62 +7,95 @@ import Simulation
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Generate NA64-like events at the reconstructed level into an EVC file.",
+        abstract: "Generate NA64-like events: raw DAQ files (with a truth file) or reconstructed EVC.",
         discussion: """
-            Events follow ../shared/NA64.md: 1% beam spread, ECAL resolution 10%/sqrt(E) (+) 3% with
-            a low tail, preshower and central-cell shower sharing, hadrons sharing energy between
-            ECAL and HCAL, muons as MIPs, pile-up, SRD for electrons, Micromegas hits, and A'
-            signal events at --signal-rate. The output is the same for a seed whatever the number
-            of threads. (Raw DATE output, for the converter, is not written by this build.)
+            Physics after ../shared/NA64.md: 1% beam spread; ECAL showers shared across preshower
+            and main cells with resolution 10%/sqrt(E) (+) 3% and a low tail; SRD photons for
+            electrons and positrons; hadrons sharing energy between ECAL and HCAL; muons as MIPs;
+            dimuon pairs; pile-up; A' signal events at --signal-rate with the A' energy spectrum
+            of --mass. The output is the same for a seed whatever the number of threads.
+
+            --format raw (the default for a .dat name) writes a DATE raw file as the NA64 DAQ
+            does (Formats/RAW.md): spills, scalers, every MSADC channel of the channel map
+            digitized with pedestals, noise, pulse shapes and saturation, Micromegas and straw
+            hits, a CRC32C per event. The truth of each event (kind, true energies) goes to
+            NAME.truth.evc beside it. `darkscan convert` reconstructs the raw file.
+            --format evc (the default for other names) writes reconstructed-level events
+            straight to EVC, fast, for benchmarks.
 
             Examples:
-              darkscan simulate --run 4242 --events 1000000 -o run4242.evc
-              darkscan simulate --run 4243 --events 100000 --signal-rate 1e-3 --seed 7 -o signal.evc
+              darkscan simulate --run 4242 --events 100000 -o cdr01001-004242.dat
+              darkscan simulate --run 4243 --events 100000 --signal-rate 1e-3 --mass 16.7 -o cdr01001-004243.dat
+              darkscan simulate --run 4244 --events 10000000 --format evc -o run4244.evc
+              darkscan simulate --beam pi --energy 50 --events 10000 -o cdr01001-004245.dat
             """
     )
 
-    enum Format: String, ExpressibleByArgument { case evc }
+    enum Format: String, ExpressibleByArgument { case raw, evc }
 
     @Option(name: .customLong("run"), help: "Run number.") var runNumber: UInt32 = 4242
-    @Option(help: "Number of events.") var events: Int = 100_000
+    @Option(help: "Number of physics events.") var events: Int = 100_000
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Beam particle: e-, e+, mu or pi.") var beam: String = "e-"
     @Option(help: "Beam energy in GeV.") var energy: Double = 100
     @Option(help: "Fraction of events that are A' signal.") var signalRate: Double = 0
-    @Option(help: "Output format (evc: reconstructed events).") var format: Format = .evc
-    @Option(help: "Codec: none, lz4, zstd or zstd-N.") var codec: String = "lz4"
+    @Option(help: "A' mass in MeV (sets the A' energy spectrum).") var mass: Double = 10
+    @Option(help: "Output format: raw (DATE) or evc (reconstructed). Default: from the output name.") var format: Format?
+    @Option(help: "Channel map the raw file follows (default: the simulated detector's).") var map: String?
+    @Option(help: "Calibration the raw file follows (default: the simulated detector's).") var calib: String?
+    @Option(help: "Truth file for raw output (default: NAME.truth.evc).") var truth: String?
+    @Option(help: "EVC codec: none, lz4, zstd or zstd-N.") var codec: String = "lz4"
     @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(name: .shortAndLong, help: "Output EVC file.") var output: String
+    @Option(name: .shortAndLong, help: "Output file (.dat: raw, .evc: reconstructed).") var output: String
+
+    var resolvedFormat: Format { format ?? (output.hasSuffix(".evc") ? .evc : .raw) }
 
     func validate() throws {
         guard events >= 0 else { throw ValidationError("--events must be 0 or more") }
-        guard RecoSimulator.Beam(rawValue: beam) != nil else { throw ValidationError("--beam must be one of e-, e+, mu, pi") }
+        guard PhysicsGenerator.Beam(rawValue: beam) != nil else { throw ValidationError("--beam must be one of e-, e+, mu, pi") }
         guard energy > 0 && energy < 1000 else { throw ValidationError("--energy must be in (0, 1000) GeV") }
         guard signalRate >= 0 && signalRate <= 1 else { throw ValidationError("--signal-rate must be in [0, 1]") }
+        guard mass > 0 && mass < 1000 else { throw ValidationError("--mass must be in (0, 1000) MeV") }
         guard Codec(parsing: codec) != nil else { throw ValidationError("--codec must be none, lz4, zstd or zstd-N") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if resolvedFormat == .evc && (map != nil || calib != nil || truth != nil) {
+            throw ValidationError("--map, --calib and --truth apply to raw output only")
+        }
     }
 
     func run() throws {
-        let sim = RecoSimulator(run: runNumber, seed: seed, beam: RecoSimulator.Beam(rawValue: beam)!, energy: energy, signalRate: signalRate)
         var options = WriterOptions()
         options.codec = Codec(parsing: codec)!
         options.threads = threads
+        let physics = PhysicsGenerator.Beam(rawValue: beam)!
+        let metadata = [("run", String(runNumber)), ("producer", "darkscan simulate"), ("beam", "\(beam) \(energy) GeV"),
+                        ("seed", String(seed)), ("signal_rate", String(signalRate)), ("mass_mev", String(mass))]
         let bar = ProgressBar("simulate", total: events, unit: "events")
-        do {
-            let writer = try EVCWriter(path: output, schema: NA64Schema.make(), options: options, metadata: [
-                ("run", String(runNumber)), ("producer", "darkscan simulate"), ("beam", "\(beam) \(energy) GeV"),
-                ("seed", String(seed)), ("signal_rate", String(signalRate)),
-            ])
-            try sim.write(events: events, to: writer, threads: threads) { bar.update($0) }
-            try writer.close()
-            bar.finish()
-            let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
-            Terminal.note(String(format: "%@: %@ events, %@, %.2f s (%@ events/s)", output, Terminal.count(events), Terminal.bytes(size),
-                                 bar.seconds, Terminal.count(Int(Double(events) / max(bar.seconds, 1e-9)))))
-        } catch {
-            bar.finish()
-            throw Terminal.fail(error)
+        var written: [String] = [output]
+        try bar.run {
+            switch resolvedFormat {
+            case .evc:
+                let sim = RecoSimulator(run: runNumber, seed: seed, beam: physics, energy: energy, signalRate: signalRate, massMeV: mass)
+                let writer = try EVCWriter(path: output, schema: NA64Schema.make(), options: options, metadata: metadata)
+                try sim.write(events: events, to: writer, threads: threads) { bar.update($0) }
+                try writer.close()
+            case .raw:
+                let generator = PhysicsGenerator(beam: physics, energy: energy, signalRate: signalRate, massMeV: mass, pileUp: .window)
+                let sim = try RawSimulator(run: runNumber, seed: seed, physics: generator, map: try ConvertCommand.loadMap(map),
+                                           calibration: try ConvertCommand.loadCalibration(calib))
+                let truthPath = truth ?? Self.truthPath(for: output)
+                try sim.write(events: events, to: output, truthPath: truthPath, threads: threads, metadata: metadata) { bar.update($0) }
+                written.append(truthPath)
+            }
         }
+        let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+        Terminal.note(String(format: "%@: %@ events, %@, %.2f s (%@ events/s, %.0f MB/s)", written.joined(separator: " + "), Terminal.count(events),
+                             Terminal.bytes(size), bar.seconds, Terminal.count(Int(Double(events) / max(bar.seconds, 1e-9))),
+                             Double(size) / 1e6 / max(bar.seconds, 1e-9)))
+    }
+
+    /// `cdr01001-004242.dat` -> `cdr01001-004242.truth.evc`.
+    static func truthPath(for output: String) -> String {
+        (output.hasSuffix(".dat") ? String(output.dropLast(4)) : output) + ".truth.evc"
     }
 }

@@ -64,7 +64,7 @@ enum Terminal {
 /// A progress bar on stderr, drawn only when stderr is a terminal, at most ten times a second.
 final class ProgressBar {
     let label: String
-    let total: Int
+    private(set) var total: Int
     let unit: String
     let start = Date()
     var lastDraw = Date.distantPast
@@ -75,6 +75,12 @@ final class ProgressBar {
         self.total = max(total, 1)
         self.unit = unit
         enabled = Terminal.stderrIsTTY
+    }
+
+    /// Progress against a total learnt while running (bytes of the inputs).
+    func update(_ done: Int, of total: Int) {
+        self.total = max(total, 1)
+        update(done)
     }
 
     func update(_ done: Int) {

@@ -39,6 +39,30 @@ public final class EVCWriter {
         try file.write(Block.frame(.schema, w.bytes))
     }
 
+    /// Reopens the complete file at `path` to append events to it (resuming an interrupted job
+    /// after `Recovery` finished its partial file). The file moves back to `PATH.partial`, loses
+    /// its index and footer, and goes on from its last cluster; its schema and metadata are kept.
+    public init(appendingTo path: String, options: WriterOptions = WriterOptions()) throws(EVCError) {
+        let (schema, end, clusters, summaries, events, metadata) = try { () throws(EVCError) in
+            let existing = try EVCFile(path: path)
+            return (existing.schema, existing.footer.indexOffset, try existing.clusters(), existing.clusterSummaries,
+                    existing.eventCount, existing.footer.metadata)
+        }()
+        self.path = path
+        self.schema = schema
+        self.options = options
+        self.metadata = metadata
+        self.open = EventBatch(schema: schema)
+        guard !FileSystem.exists(path + ".partial") else {
+            throw EVCError(.badArgument, "'\(path).partial' exists already; move it away first", path: path)
+        }
+        try FileSystem.rename(path, to: path + ".partial")
+        self.file = try OutputFile(truncating: path + ".partial", at: end)
+        self.clusters = clusters
+        self.summaries = summaries
+        self.eventCount = events
+    }
+
     // An unclosed writer leaves its `.partial` file behind on purpose: `darkscan recover` turns
     // it into a valid file. `abort()` removes it.
 

@@ -36,9 +36,24 @@ public struct PhysicsConstants: Sendable {
     /// SRD: mean energy per module for electrons, MeV [est]; noise for others.
     public var srdMeanPerModule = 15.0
     public var srdNoise = 0.3
-    /// A' signal: x = E_A'/E0 drawn as u^(1/k); k = 5 gives mean 0.83 and P(x > 0.5) = 0.97,
-    /// inside the range NA64's Monte Carlo gives for m_A' = 2-100 MeV [code, est].
-    public var signalShapeK = 5.0
+    /// A' signal: x = E_A'/E0 is uniform with probability w, else u^(1/k). w and k run
+    /// log-linearly in the A' mass from (0.12, 4.5) at 2 MeV to (0.08, 30) at 100 MeV, giving a
+    /// mean x of 0.78-0.93 and P(x > 0.5) of 0.90-0.96: the ranges NA64's Monte Carlo gives for
+    /// m_A' = 2-100 MeV [code, est].
+    public func signalShape(massMeV: Double) -> (w: Double, k: Double) {
+        let t = min(max(_log(massMeV / 2) / _log(50), 0), 1)
+        return (0.12 - 0.04 * t, _exp(_log(4.5) + t * (_log(30) - _log(4.5))))
+    }
+    /// Dimuon pairs (gamma -> mu+ mu-) per beam electron [est]; the pair takes 30-90% of E0.
+    public var dimuonFraction = 1e-5
+    /// Pile-up in the raw simulation: mean extra beam particles in the 400 ns digitizer window
+    /// [est], arriving uniformly in it.
+    public var pileUpWindowMean = 0.3
+    public var pileUpWindowNs = 400.0
+    /// Hadronic showers in the ECAL are wider: central-cell share and lateral fall-off [est].
+    public var hadronCentralShare = 0.30...0.50
+    public var hadronFalloff = 1.2
+    public var electronFalloff = 2.2
     /// Micromegas: planes and mean hits per plane [est].
     public var mmPlanes = 12
     /// Events per spill [est] and spill length in seconds [paper].

@@ -51,6 +51,15 @@ size_t dk_select_u8(const uint8_t *v, size_t n, int op, uint8_t c, int32_t *out)
 uint64_t dk_xxh3_64(const void *data, size_t len);
 uint64_t dk_xxh3_64_library(const void *data, size_t len);
 
+/// CRC32C (Castagnoli, reflected; init/final XOR done inside: pass 0 to start, or a previous
+/// result to continue) of `len` bytes. SSE4.2 when the CPU has it; dk_crc32c_portable is the
+/// table version every CPU runs, for tests.
+uint32_t dk_crc32c(uint32_t crc, const void *data, size_t len);
+uint32_t dk_crc32c_portable(uint32_t crc, const void *data, size_t len);
+
+/// Offset of the first occurrence of the 4 bytes `pattern` in `data[0..<len]`, or -1.
+ptrdiff_t dk_find4(const uint8_t *data, size_t len, const uint8_t pattern[4]);
+
 #ifdef __cplusplus
 }
 #endif

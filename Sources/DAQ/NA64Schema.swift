@@ -1,12 +1,17 @@
 import EventFormat
 
-/// The reconstructed-event schema of NA64 invisible-mode data: what the converter writes and
-/// what `RecoSimulator` generates. Units and descriptions travel with the file.
+/// The reconstructed-event schema of NA64 invisible-mode data: what `RecoSimulator` generates
+/// and, with `converted: true`, what `darkscan convert` writes (the same fields plus pile-up,
+/// saturation, straw hits and where each event sits in its raw file). Units and descriptions
+/// travel with the file.
 public enum NA64Schema {
     public static let ecalShape = [2, 6, 6]
     public static let hcalShape = [4, 3, 3]
 
-    public static func make() -> Schema {
+    /// Samples kept per cell by `--keep-waveforms`.
+    public static let waveformSamples = 32
+
+    public static func make(converted: Bool = false, waveforms: Bool = false) -> Schema {
         var id: UInt32 = 0
         func f(_ name: String, _ kind: FieldKind, _ unit: String, _ description: String) -> Field {
             id += 1
@@ -43,7 +48,23 @@ public enum NA64Schema {
                 Field(id: 104, name: "time", kind: .scalar(.float32), unit: Unit("ns"), description: "hit time vs the master time"),
             ]), description: "Micromegas strip hits"),
         ]
+        let convertedFields = !converted ? [] : [
+            Field(id: 24, name: "ecal_pileup_e", kind: .scalar(.float32), unit: Unit("GeV"), description: "ECAL energy in cells out of time (pile-up)"),
+            Field(id: 25, name: "pileup", kind: .scalar(.uint8), description: "1 when ecal_pileup_e passes the calibration's pile-up limit"),
+            Field(id: 26, name: "n_saturated", kind: .scalar(.uint8), description: "MSADC channels with a saturated sample (4095)"),
+            Field(id: 27, name: "raw_file", kind: .scalar(.uint16), description: "index of the raw file in the 'inputs' metadata"),
+            Field(id: 28, name: "raw_offset", kind: .scalar(.uint64), description: "byte offset of the event in its raw file"),
+            Field(id: 110, name: "straw_hits", kind: .recordList([
+                Field(id: 111, name: "plane", kind: .scalar(.uint8), description: "straw plane (ST1X=0, ST1Y, ST2X, ST2Y)"),
+                Field(id: 112, name: "wire", kind: .scalar(.uint8), description: "wire number"),
+                Field(id: 113, name: "time", kind: .scalar(.float32), unit: Unit("ns"), description: "hit time from the start of the in-time window"),
+            ]), description: "straw tube hits"),
+        ]
         // Safe: a fixed, valid schema.
-        return try! Schema(fields)
+        let waveformField = !waveforms ? [] : [
+            Field(id: 29, name: "waveforms", kind: .array(.uint16, shape: [Cells.count, waveformSamples]), unit: Unit("ADC"),
+                  description: "raw MSADC samples per cell (ECAL 0-71, HCAL 72-107, VETO 108-113, SRD 114-117, S0-S2 118-120), 0 where not read"),
+        ]
+        return try! Schema(fields + convertedFields + waveformField)
     }
 }

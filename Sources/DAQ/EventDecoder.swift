@@ -1,0 +1,164 @@
+/// The contents of one DATE event, decoded into reused buffers: header, MSADC samples per cell,
+/// tracker hits, run information and scalers. One per worker thread.
+public struct DecodedEvent: Sendable {
+    public var header = DATE.Header(size: 0, type: .physics, run: 0, eventNumber: 0, spill: 0, eventInSpill: 0, trigger: 0, time: 0)
+    /// Samples of every cell read in this event: cell c has sampleCount[c] samples from sampleStart[c].
+    public var samples: [UInt16] = []
+    public var sampleStart = [Int](repeating: 0, count: Cells.count)
+    public var sampleCount = [Int](repeating: 0, count: Cells.count)
+    /// Micromegas strip hits.
+    public var stripPlane: [UInt8] = [], stripNumber: [UInt16] = [], stripFrames: [(UInt16, UInt16, UInt16)] = []
+    /// Straw hits.
+    public var strawPlane: [UInt8] = [], strawWire: [UInt8] = [], strawTime: [UInt16] = []
+    /// Time since the start of the spill from the trigger control system, µs.
+    public var timeInSpillMicroseconds: UInt32 = 0
+    public var runInfo: [String: String] = [:]
+    public var scalers: [(id: UInt32, value: UInt64)] = []
+
+    public init() { samples.reserveCapacity(Cells.count * 32) }
+
+    mutating func reset() {
+        samples.removeAll(keepingCapacity: true)
+        for c in 0..<Cells.count { sampleCount[c] = 0 }
+        stripPlane.removeAll(keepingCapacity: true)
+        stripNumber.removeAll(keepingCapacity: true)
+        stripFrames.removeAll(keepingCapacity: true)
+        strawPlane.removeAll(keepingCapacity: true)
+        strawWire.removeAll(keepingCapacity: true)
+        strawTime.removeAll(keepingCapacity: true)
+        timeInSpillMicroseconds = 0
+        runInfo.removeAll()
+        scalers.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Decodes the equipments of an event whose envelope `RawFileReader` has checked, applying every
+/// rule of Formats/RAW.md sections 3-8. Errors name the byte (file offset) and what is wrong.
+public enum EventDecoder {
+    public static let stripPlanes = 12, stripsPerPlane = 320
+    public static let strawPlanes = 4, wiresPerPlane = 64
+
+    /// Decodes the event of `size` bytes at `bytes[at...]`, found at `fileOffset` in its file.
+    /// `table` maps MSADC addresses to cells (needed for physics events).
+    public static func decode(_ bytes: UnsafeRawBufferPointer, at start: Int, fileOffset: Int, table: ChannelTable?,
+                              into ev: inout DecodedEvent) throws(DAQError) {
+        ev.reset()
+        func w(_ byte: Int) -> UInt32 { RawFileReader.word(bytes, start + byte) }
+        func fail(_ code: DAQError.Code, _ byte: Int, _ why: String) -> DAQError { DAQError(code, why, offset: fileOffset + byte) }
+        let size = Int(w(0))
+        let id1 = w(28)
+        ev.header = DATE.Header(size: size, type: DATE.EventType(rawValue: w(16))!, run: w(20), eventNumber: w(24),
+                                spill: id1 >> 20, eventInSpill: id1 & 0xF_FFFF, trigger: w(32), time: w(64))
+        var p = DATE.headerSize
+        while p < size {
+            let eqSize = Int(w(p))
+            let kind = w(p + 4)
+            let s0 = w(p + 28), s1 = w(p + 32), s2 = w(p + 36)
+            let source = Int(s0 >> 16 & 0x3FF)
+            if s0 >> 31 != 0 || s1 >> 31 != 0 || s2 & 0xFF_FFFF != 0 {
+                throw fail(.structure, p + 28, "S-Link header of source \(source) reports an error (0x\(String(s0, radix: 16)) 0x\(String(s1, radix: 16)) 0x\(String(s2, radix: 16)))")
+            }
+            guard s1 & 0xF_FFFF == ev.header.eventInSpill, s1 >> 20 & 0x7FF == ev.header.spill & 0x7FF else {
+                throw fail(.eventMismatch, p + 32, "S-Link of source \(source) says spill \(s1 >> 20 & 0x7FF) event \(s1 & 0xF_FFFF), the DATE header spill \(ev.header.spill) event \(ev.header.eventInSpill)")
+            }
+            let payload = p + Equipment.overhead..<p + eqSize
+            switch Equipment.Kind(rawValue: kind) {
+            case .msadc:
+                guard s2 >> 24 == Equipment.Kind.msadc.format else { throw fail(.msadc, p + 36, "MSADC equipment with data format \(s2 >> 24), expected 3") }
+                guard let table else { throw fail(.unmapped, p, "MSADC data in a \(ev.header.type) event") }
+                try msadc(bytes, start: start, payload, source: source, fileOffset: fileOffset, table: table, into: &ev)
+            case .apv:
+                guard payload.count % 8 == 0 else { throw fail(.tracker, p, "APV payload of \(payload.count) bytes is not whole hits (8 bytes each)") }
+                for q in stride(from: payload.lowerBound, to: payload.upperBound, by: 8) {
+                    let a = w(q), b = w(q + 4)
+                    guard a >> 30 == 0b01, b >> 30 == 0b10, a >> 22 & 0xFF == 0 else { throw fail(.tracker, q, "APV hit words have the wrong tags") }
+                    let plane = Int(a >> 16 & 0x3F), strip = Int(a & 0xFFFF)
+                    guard plane < stripPlanes, strip < stripsPerPlane else { throw fail(.tracker, q, "APV hit on plane \(plane) strip \(strip), outside 12 planes x 320 strips") }
+                    ev.stripPlane.append(UInt8(plane))
+                    ev.stripNumber.append(UInt16(strip))
+                    ev.stripFrames.append((UInt16(b & 0x3FF), UInt16(b >> 10 & 0x3FF), UInt16(b >> 20 & 0x3FF)))
+                }
+            case .straw:
+                for q in stride(from: payload.lowerBound, to: payload.upperBound, by: 4) {
+                    let a = w(q)
+                    let plane = Int(a >> 24 & 0x3F), wire = Int(a >> 16 & 0xFF)
+                    guard a >> 30 == 0b11, plane < strawPlanes, wire < wiresPerPlane else { throw fail(.tracker, q, "straw hit word 0x\(String(a, radix: 16)) is not a hit on 4 planes x 64 wires") }
+                    ev.strawPlane.append(UInt8(plane))
+                    ev.strawWire.append(UInt8(wire))
+                    ev.strawTime.append(UInt16(a & 0xFFFF))
+                }
+            case .tcs:
+                guard payload.count == 4 else { throw fail(.structure, p, "TCS equipment of \(payload.count) bytes, expected 4") }
+                ev.timeInSpillMicroseconds = w(payload.lowerBound)
+            case .runInfo:
+                let raw = UnsafeRawBufferPointer(rebasing: bytes[start + payload.lowerBound..<start + payload.upperBound])
+                let text = String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                for line in text.split(separator: "\n") {
+                    guard let eq = line.firstIndex(of: "=") else { continue }
+                    ev.runInfo[String(line[..<eq])] = String(line[line.index(after: eq)...])
+                }
+            case .scalers:
+                guard payload.count >= 4 else { throw fail(.structure, p, "scaler equipment without a count") }
+                let n = Int(w(payload.lowerBound))
+                guard payload.count == 4 + 12 * n else { throw fail(.structure, p, "scaler equipment of \(payload.count) bytes cannot hold \(n) scalers") }
+                for k in 0..<n {
+                    let q = payload.lowerBound + 4 + 12 * k
+                    ev.scalers.append((w(q), UInt64(w(q + 4)) | UInt64(w(q + 8)) << 32))
+                }
+            case .crc32c, nil:
+                break  // checked by the reader / unknown equipments are skipped
+            }
+            p += eqSize
+        }
+    }
+
+    /// MSADC data format 3 (Formats/RAW.md section 4).
+    static func msadc(_ bytes: UnsafeRawBufferPointer, start: Int, _ payload: Range<Int>, source: Int, fileOffset: Int,
+                      table: ChannelTable, into ev: inout DecodedEvent) throws(DAQError) {
+        func w(_ byte: Int) -> UInt32 { RawFileReader.word(bytes, start + byte) }
+        func fail(_ byte: Int, _ why: String) -> DAQError { DAQError(.msadc, why, offset: fileOffset + byte) }
+        var q = payload.lowerBound
+        while q < payload.upperBound {
+            let h = w(q)
+            guard h >> 30 == MSADC.chipKey else { throw fail(q, "MSADC chip header 0x\(String(h, radix: 16)) lacks the 0b11 key") }
+            guard h >> 24 & 1 == 0 else { throw fail(q, "MSADC chip reports an error") }
+            guard h & 0xFFF == ev.header.eventInSpill & 0xFFF else {
+                throw DAQError(.eventMismatch, "MSADC chip says event \(h & 0xFFF), the headers \(ev.header.eventInSpill & 0xFFF) (low 12 bits)", offset: fileOffset + q)
+            }
+            let words = Int(h >> 12 & 0xFFF)
+            let end = q + 4 * words
+            guard words >= 1, end <= payload.upperBound else { throw fail(q, "MSADC chip block of \(words) words runs past its equipment") }
+            let port = Int(h >> 27 & 7), chip = Int(h >> 25 & 3)
+            q += 4
+            while q < end {
+                let c = w(q)
+                let n = Int(c >> 16 & 0x1FF), chan = Int(c >> 26 & 0xF)
+                guard c >> 30 == MSADC.channelID, c >> 25 & 1 == 0 else { throw fail(q, "MSADC channel header 0x\(String(c, radix: 16)) lacks the 0b01 id") }
+                guard n >= 1, n <= MSADC.maxSamples else { throw fail(q, "MSADC channel with \(n) samples (1-256 allowed)") }
+                let dataWords = (n + 1) / 2
+                guard q + 4 + 4 * dataWords <= end else { throw fail(q, "MSADC channel of \(n) samples runs past its chip block") }
+                let cell = table.cell(sourceID: source, port: port, chip: chip, channel: chan)
+                guard cell >= 0 else { throw DAQError(.unmapped, "MSADC channel \(source) \(port) \(chip << 4 | chan) is not in the channel map", offset: fileOffset + q) }
+                guard ev.sampleCount[cell] == 0 else { throw fail(q, "MSADC channel \(source) \(port) \(chip << 4 | chan) appears twice") }
+                ev.sampleStart[cell] = ev.samples.count
+                ev.sampleCount[cell] = n
+                var sum: UInt32 = 0
+                for k in 0..<dataWords {
+                    let d = w(q + 4 + 4 * k)
+                    guard d >> 30 == (k == 0 ? MSADC.firstMarker : MSADC.nextMarker) >> 6 else {
+                        throw fail(q + 4 + 4 * k, "MSADC data word 0x\(String(d, radix: 16)) has the wrong marker")
+                    }
+                    let a = UInt16(d & 0xFFF), b = UInt16(d >> 12 & 0xFFF)
+                    ev.samples.append(a)
+                    sum &+= UInt32(a)
+                    if 2 * k + 1 < n {
+                        ev.samples.append(b)
+                        sum &+= UInt32(b)
+                    }
+                }
+                guard sum & 0xFFFF == c & 0xFFFF else { throw fail(q, "MSADC channel sum \(c & 0xFFFF) disagrees with its samples (\(sum & 0xFFFF))") }
+                q += 4 + 4 * dataWords
+            }
+        }
+    }
+}

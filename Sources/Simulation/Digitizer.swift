@@ -1,0 +1,139 @@
+import DAQ
+
+/// Turns a `TrueEvent`'s cell energies into MSADC waveforms: the gain of the calibration, a
+/// pulse of fixed shape whose half maximum falls at the trigger time (plus the trigger's phase
+/// against the digitizer clock), pile-up pulses at their own time, per-channel pedestals that
+/// differ between even and odd samples, Gaussian noise, 12-bit rounding and saturation.
+struct Digitizer {
+    struct Chip {
+        var port: Int
+        var chip: Int
+        var channels: [(chan: Int, cell: Int)]
+    }
+
+    let calibration: Calibration
+    /// MSADC equipments: source ID and its chips, in address order.
+    let layout: [(source: UInt32, chips: [Chip])]
+    /// Per cell: even and odd pedestals and noise sigma, ADC counts (fixed for the run).
+    let pedEven: [Double], pedOdd: [Double], noise: [Double]
+    /// The pulse shape sampled every 0.1 ns from its start.
+    let pulse: [Double]
+    /// Where the pulse crosses half its maximum, ns after its start.
+    let halfRise: Double
+    /// Mean of the largest sample of a unit pulse over the trigger phase (< 1: samples miss the
+    /// peak). A calibration with beam electrons measures gains in largest-sample ADC counts, so
+    /// pulse heights are the calibration's gain times the energy divided by this.
+    let peakFactor: Double
+    static let samples = 32
+
+    private var amp = [Double](repeating: 0, count: Cells.count)
+    private var pileAmp = [Double](repeating: 0, count: Cells.count)
+    private var waveform = [UInt16](repeating: 0, count: samples)
+
+    init(simulator s: RawSimulator) {
+        calibration = s.calibration
+        var bySource: [UInt32: [Int: Chip]] = [:]
+        for cell in 0..<Cells.count {
+            guard let a = s.table.addresses[cell] else { continue }
+            bySource[UInt32(a.sourceID), default: [:]][a.port << 2 | a.chip, default: Chip(port: a.port, chip: a.chip, channels: [])]
+                .channels.append((a.channel, cell))
+        }
+        layout = bySource.keys.sorted().map { src in
+            (src, bySource[src]!.keys.sorted().map { key in
+                var chip = bySource[src]![key]!
+                chip.channels.sort { $0.chan < $1.chan }
+                return chip
+            })
+        }
+        // Pedestals ~150-250 ADC, odd samples 2-10 ADC higher, noise 1-3 ADC [../shared/NA64.md 4].
+        var rng = SimRandom(seed: UInt64(s.run), stream: 0xDE7EC7)
+        var even: [Double] = [], odd: [Double] = [], sigma: [Double] = []
+        for _ in 0..<Cells.count {
+            let p = 150 + 100 * rng.uniform()
+            even.append(p)
+            odd.append(p + 2 + 8 * rng.uniform())
+            sigma.append(1 + 2 * rng.uniform())
+        }
+        (pedEven, pedOdd, noise) = (even, odd, sigma)
+        let rise = RawSimulator.pulseRise
+        pulse = (0..<8000).map { i in
+            let x = Double(i) * 0.1 / rise
+            return x * x * _exp(2 * (1 - x))
+        }
+        // Half maximum on the rising edge: x^2 e^(2(1-x)) = 1/2 for x in (0, 1), by bisection.
+        var lo = 0.0, hi = 1.0
+        for _ in 0..<60 {
+            let mid = (lo + hi) / 2
+            if mid * mid * _exp(2 * (1 - mid)) < 0.5 { lo = mid } else { hi = mid }
+        }
+        halfRise = lo * rise
+        var mean = 0.0
+        let phases = 1000
+        for i in 0..<phases {
+            let phase = (Double(i) + 0.5) / Double(phases) * s.calibration.sampleNs
+            var best = 0.0
+            for k in 0..<Self.samples {
+                let x = (Double(k) * s.calibration.sampleNs + phase) / rise
+                best = max(best, x * x * _exp(2 * (1 - x)))
+            }
+            mean += best
+        }
+        peakFactor = mean / Double(phases)
+    }
+
+    @inline(__always) func shape(_ dt: Double) -> Double {
+        guard dt > 0 else { return 0 }
+        let i = Int(dt * 10)
+        return i < pulse.count ? pulse[i] : 0
+    }
+
+    /// Appends the MSADC equipments of one physics event. Returns the in-time ECAL energy the
+    /// cells were given (after the sampling resolution), for the truth file.
+    mutating func digitize(_ t: TrueEvent, eventInSpill: UInt32, into builder: inout RawEventBuilder, _ rng: inout SimRandom) -> Double {
+        var gains = calibration.gains
+        for c in gains.indices { gains[c] /= peakFactor }
+        var ecal = 0.0
+        for i in 0..<72 {
+            amp[Cells.ecal + i] = max(t.ecal[i], 0) * gains[Cells.ecal + i]
+            pileAmp[Cells.ecal + i] = t.pileUpEcal[i] * gains[Cells.ecal + i]
+            ecal += t.ecal[i]
+        }
+        for i in 0..<36 { amp[Cells.hcal + i] = max(t.hcal[i], 0) * gains[Cells.hcal + i] }
+        for k in 0..<3 {
+            for pmt in 0..<2 {
+                let c = Cells.veto + 2 * k + pmt
+                amp[c] = max(0, t.veto[k] * gains[c] * (1 + 0.1 * rng.gauss()))
+            }
+        }
+        for m in 0..<Cells.srdModules { amp[Cells.srd + m] = max(t.srd[m], 0) * gains[Cells.srd + m] }
+        for c in Cells.beam..<Cells.count {
+            amp[c] = RawSimulator.counterMIP * max(0.3, 1 + 0.15 * rng.gauss())
+            pileAmp[c] = t.pileUpCount > 0 ? RawSimulator.counterMIP * max(0.3, 1 + 0.15 * rng.gauss()) : 0
+        }
+        // The trigger's phase against the 80 MHz digitizer clock.
+        let start = calibration.triggerNs + calibration.sampleNs * (rng.uniform() - 0.5) - halfRise
+        let pileStart = start + t.pileUpTime
+        let dt = calibration.sampleNs
+        for (source, chips) in layout {
+            builder.beginEquipment(.msadc, sourceID: source)
+            for chip in chips {
+                builder.beginChip(port: chip.port, chip: chip.chip, eventInSpill: eventInSpill)
+                for (chan, cell) in chip.channels {
+                    let t0 = start + 0.5 * rng.gauss()
+                    let a = amp[cell], pa = pileAmp[cell]
+                    for k in 0..<Self.samples {
+                        let tk = Double(k) * dt
+                        var v = (k & 1 == 0 ? pedEven[cell] : pedOdd[cell]) + noise[cell] * rng.fastGauss()
+                        if a > 0 { v += a * shape(tk - t0) }
+                        if pa > 0 { v += pa * shape(tk - pileStart) }
+                        waveform[k] = UInt16(min(max(v.rounded(), 0), Double(MSADC.saturation)))
+                    }
+                    waveform.withUnsafeBufferPointer { builder.channel(chan, samples: $0) }
+                }
+                builder.endChip()
+            }
+            builder.endEquipment()
+        }
+        return ecal
+    }
+}

@@ -1,0 +1,96 @@
+import CKernels
+import DAQ
+import EventFormat
+import Foundation
+import Simulation
+
+enum Scratch {
+    /// A fresh path in a per-process scratch folder.
+    static func path(_ name: String) -> String {
+        let dir = NSTemporaryDirectory() + "darkscan-daq-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir + "/" + UUID().uuidString.prefix(8) + "-" + name
+    }
+
+    static func write(_ bytes: [UInt8], _ name: String) -> String {
+        let p = path(name)
+        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        return p
+    }
+
+    static func read(_ path: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: path) ?? Data()) }
+}
+
+/// Small simulated raw runs, made once per process and shared by the tests.
+enum SampleRuns {
+    struct Run {
+        var raw: String
+        var truth: String
+        var events: Int
+    }
+
+    /// `events` physics events of run 4242 (seed 7, 5% A' signal).
+    static func make(events: Int, signalRate: Double = 0.05, seed: UInt64 = 7, threads: Int = 2) throws -> Run {
+        let raw = Scratch.path("cdr01001-004242.dat")
+        let truth = raw + ".truth.evc"
+        let physics = PhysicsGenerator(beam: .electron, energy: 100, signalRate: signalRate, massMeV: 10, pileUp: .window)
+        let sim = try RawSimulator(run: 4242, seed: seed, physics: physics)
+        try sim.write(events: events, to: raw, truthPath: truth, threads: threads)
+        return Run(raw: raw, truth: truth, events: events)
+    }
+
+    static let small: Run = try! make(events: 600)
+}
+
+/// Events of a raw file: offset and size, from a clean read.
+func eventOffsets(_ path: String) throws -> [(offset: Int, size: Int, type: UInt32)] {
+    let bytes = Scratch.read(path)
+    var out: [(Int, Int, UInt32)] = []
+    var p = 0
+    while p + 68 <= bytes.count {
+        let size = Int(word(bytes, p))
+        out.append((p, size, word(bytes, p + 16)))
+        p += size
+    }
+    return out
+}
+
+func word(_ b: [UInt8], _ at: Int) -> UInt32 {
+    UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
+}
+
+func setWord(_ b: inout [UInt8], _ at: Int, _ v: UInt32) {
+    for k in 0..<4 { b[at + k] = UInt8(truncatingIfNeeded: v >> (8 * k)) }
+}
+
+/// Recomputes the CRC32C word of the event at `offset` (so that a deeper check must catch an edit).
+func resealCRC(_ b: inout [UInt8], event offset: Int) {
+    let size = Int(word(b, offset))
+    let crc = b.withUnsafeBytes { dk_crc32c(0, $0.baseAddress! + offset, size - 4) }
+    setWord(&b, offset + size - 4, crc)
+}
+
+func convert(_ inputs: [String], strict: Bool = false, resume: Bool = false, output: String? = nil,
+             configure: (inout ConvertOptions) -> Void = { _ in }) throws -> (ConvertReport, String) {
+    let out = output ?? Scratch.path("out.evc")
+    var options = ConvertOptions()
+    options.strict = strict
+    options.resume = resume
+    options.threads = 2
+    configure(&options)
+    let report = try Converter(inputs: inputs, output: out, options: options).run()
+    return (report, out)
+}
+
+/// All values of a scalar column of an EVC file, as doubles.
+func column(_ path: String, _ name: String) throws -> [Double] {
+    let f = try EVCFile(path: path)
+    var out: [Double] = []
+    let fields = try f.fieldIndices([name])
+    for ci in 0..<f.clusterCount {
+        let b = try f.readEvents(cluster: ci, fields: fields)
+        let c = b.column(name)!
+        for i in 0..<c.count { out.append(c.double(at: i)) }
+    }
+    return out
+}
