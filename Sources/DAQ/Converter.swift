@@ -98,7 +98,11 @@ public final class Converter {
             sizes.append(reader.fileSize)
         }
         report.bytesTotal = sizes.reduce(0, +)
-        let (writer, start) = try openWriter()
+        guard let (writer, start) = try openWriter() else {
+            // The interrupted conversion had written everything: recovery finished it.
+            report.bytesRead = report.bytesTotal
+            return report
+        }
         var done = start.file < sizes.count ? sizes[..<start.file].reduce(0, +) + start.offset : report.bytesTotal
         report.bytesRead = done
         do {
@@ -106,12 +110,22 @@ public final class Converter {
                 let path = inputs[fileIndex]
                 let reader = try RawFileReader(path: path, offset: fileIndex == start.file ? start.offset : 0, chunkSize: options.chunkBytes)
                 var last = fileIndex == start.file ? start.offset : 0
+                var found = 0
+                var firstProblem: BadRegion?
                 while let chunk = try reader.nextChunk() {
+                    found += chunk.events.count
+                    if firstProblem == nil { firstProblem = chunk.bad.first }
+                    if found == 0 && chunk.end >= reader.fileSize { break }
                     try convert(chunk, fileIndex: fileIndex, writer: writer, warn: warn)
                     done += chunk.end - last
                     last = chunk.end
                     report.bytesRead = done
                     progress(done, report.bytesTotal)
+                }
+                // A file without a single event is the wrong file, not a damaged one.
+                if found == 0 && (fileIndex != start.file || start.offset == 0) {
+                    guard reader.fileSize > 0 else { throw DAQError(.notDATE, "the file is empty", path: path) }
+                    throw DAQError(.notDATE, "no DATE event in its \(reader.fileSize) bytes" + (firstProblem.map { " (at byte \($0.offset): \($0.reason))" } ?? ""), path: path)
                 }
             }
             saveProgress(writer, through: (inputs.count, 0))
@@ -128,7 +142,7 @@ public final class Converter {
 
     /// Opens the output: new, or (with `resume`) the interrupted one recovered and reopened.
     /// Returns where reading starts.
-    private func openWriter() throws -> (EVCWriter, (file: Int, offset: Int)) {
+    private func openWriter() throws -> (EVCWriter, (file: Int, offset: Int))? {
         let partial = output + ".partial"
         var metadata: [(String, String)] = [("producer", "darkscan convert"), ("inputs", inputs.joined(separator: "\n")),
                                             ("map", options.map.path), ("calibration", options.calibration.path)]
@@ -139,7 +153,8 @@ public final class Converter {
             }
             return (try EVCWriter(path: output, schema: schema, options: options.writer, metadata: metadata), (0, 0))
         }
-        if FileSystem.exists(partial) {
+        let recovered = FileSystem.exists(partial)
+        if recovered {
             _ = try Recovery.recover(path: partial)
         } else if !FileSystem.exists(output) {
             return (try EVCWriter(path: output, schema: schema, options: options.writer, metadata: metadata), (0, 0))
@@ -151,12 +166,13 @@ public final class Converter {
         guard existing.metadata("inputs") == inputs.joined(separator: "\n") else {
             throw DAQError(.badArgument, "\(output) was converted from other inputs; resume with the same list of raw files", path: output)
         }
-        if existing.metadata("converted") == "complete" {
-            throw DAQError(.badArgument, "\(output) is complete already; nothing to resume", path: output)
-        }
         report.resumedAfterEvents = existing.eventCount
         report.eventsWritten = existing.eventCount
         restoreCounters(existing)
+        if existing.metadata("converted") == "complete" {
+            guard recovered else { throw DAQError(.badArgument, "\(output) is complete already; nothing to resume", path: output) }
+            return nil
+        }
         var start = (file: 0, offset: 0)
         if existing.eventCount > 0, let ci = existing.clusterIndex(ofEvent: existing.eventCount - 1) {
             let fields = try existing.fieldIndices(["raw_file", "raw_offset"])
@@ -188,6 +204,9 @@ public final class Converter {
         if through.count == 2 { countedThrough = (through[0], through[1]) }
         report.spills = Int(file.metadata("spills") ?? "") ?? 0
         for id in ScalerID.allCases { report.scalers[id] = UInt64(file.metadata(id.metadataKey) ?? "") ?? 0 }
+        for (k, v) in file.metadata where k.hasPrefix("beam_energy_gev.run") {
+            if let run = UInt32(k.dropFirst("beam_energy_gev.run".count)), let e = Double(v) { beamEnergyByRun[run] = e }
+        }
         for (k, v) in file.metadata where k.hasPrefix("bad_events.") {
             report.badByReason[String(k.dropFirst("bad_events.".count))] = Int(v) ?? 0
         }
@@ -231,6 +250,7 @@ public final class Converter {
             }
             if scratch.header.type == .startOfRun, let e = scratch.runInfo["beam_energy_gev"].flatMap(Double.init) {
                 beamEnergyByRun[run] = e
+                writer.setMetadata("beam_energy_gev.run\(run)", String(e))
                 for (k, v) in scratch.runInfo.sorted(by: { $0.key < $1.key }) { writer.setMetadata("run_info." + k, v) }
             }
             if scratch.header.type == .endOfBurst && !counted(fileIndex, ref.fileOffset) {

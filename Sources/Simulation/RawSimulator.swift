@@ -16,7 +16,8 @@ public struct RawSimulator: Sendable {
     public var physics: PhysicsGenerator
     public var table: ChannelTable
     public var calibration: Calibration
-    public static let blockSize = 4096
+    /// Physics events per block (the unit of parallel work and of random streams).
+    public var blockSize = 4096
     /// Unix time of the start of the run (fixed, so that files are reproducible).
     public static let runStartTime: UInt32 = 1_750_000_000
     /// Trigger fraction of beam particles (physics triggers per EOT) [../shared/NA64.md 1].
@@ -68,7 +69,7 @@ public struct RawSimulator: Sendable {
         let out = try OutputFile(creating: path + ".partial")
         let truth = try EVCWriter(path: truthPath, schema: Self.truthSchema(), metadata: metadata + [("raw_file", path)])
         do throws(EVCError) {
-            let blocks = max(1, (events + Self.blockSize - 1) / Self.blockSize)
+            let blocks = max(1, (events + blockSize - 1) / blockSize)
             var next = 0
             while next < blocks {
                 let group = min(max(threads, 1) * 2, blocks - next)
@@ -81,7 +82,7 @@ public struct RawSimulator: Sendable {
                     let (bytes, batch) = slots.get(k)
                     try out.write(bytes)
                     try truth.write(batch)
-                    progress?(min(events, (first + k + 1) * Self.blockSize))
+                    progress?(min(events, (first + k + 1) * blockSize))
                 }
                 next += group
             }
@@ -109,7 +110,7 @@ public struct RawSimulator: Sendable {
     /// with the run's start (block 0), spill boundaries and the run's end (last block).
     public func block(_ b: Int, events: Int) -> ([UInt8], EventBatch) {
         let perSpill = physics.constants.eventsPerSpill
-        let range = b * Self.blockSize..<min(events, (b + 1) * Self.blockSize)
+        let range = b * blockSize..<min(events, (b + 1) * blockSize)
         var rng = SimRandom(seed: seed, stream: UInt64(b))
         var builder = RawEventBuilder(capacity: range.count * 2600 + 1024)
         var truth = EventBatch(schema: Self.truthSchema(), capacity: range.count)
