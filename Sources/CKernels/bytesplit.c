@@ -4,8 +4,43 @@
 #include <emmintrin.h>
 #endif
 
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <tmmintrin.h>
+// 4-byte values, 16 at a time: a byte shuffle groups each vector's bytes by position, then a
+// 4x4 transpose of 32-bit lanes gathers each position's 16 bytes. Returns the values done.
+__attribute__((target("ssse3")))
+static size_t encode4_ssse3(const uint8_t *src, size_t n, uint8_t *dst) {
+    const __m128i by_position = _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const uint8_t *s = src + 4 * i;
+        __m128i a = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(s + 0)), by_position);
+        __m128i b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(s + 16)), by_position);
+        __m128i c = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(s + 32)), by_position);
+        __m128i d = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(s + 48)), by_position);
+        __m128i ab_lo = _mm_unpacklo_epi32(a, b), ab_hi = _mm_unpackhi_epi32(a, b);
+        __m128i cd_lo = _mm_unpacklo_epi32(c, d), cd_hi = _mm_unpackhi_epi32(c, d);
+        _mm_storeu_si128((__m128i *)(dst + 0 * n + i), _mm_unpacklo_epi64(ab_lo, cd_lo));
+        _mm_storeu_si128((__m128i *)(dst + 1 * n + i), _mm_unpackhi_epi64(ab_lo, cd_lo));
+        _mm_storeu_si128((__m128i *)(dst + 2 * n + i), _mm_unpacklo_epi64(ab_hi, cd_hi));
+        _mm_storeu_si128((__m128i *)(dst + 3 * n + i), _mm_unpackhi_epi64(ab_hi, cd_hi));
+    }
+    return i;
+}
+#endif
+
 void dk_bytesplit_encode(const uint8_t *src, size_t n, size_t width, uint8_t *dst) {
-    for (size_t i = 0; i < n; i++) {
+    size_t from = 0;
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    static int use_ssse3 = -1;  // racing first calls store the same value, atomically
+    int use = __atomic_load_n(&use_ssse3, __ATOMIC_RELAXED);
+    if (use < 0) {
+        use = __builtin_cpu_supports("ssse3") ? 1 : 0;
+        __atomic_store_n(&use_ssse3, use, __ATOMIC_RELAXED);
+    }
+    if (use && width == 4) from = encode4_ssse3(src, n, dst);
+#endif
+    for (size_t i = from; i < n; i++) {
         for (size_t j = 0; j < width; j++) dst[j * n + i] = src[i * width + j];
     }
 }

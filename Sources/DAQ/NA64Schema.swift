@@ -8,6 +8,17 @@ public enum NA64Schema {
     public static let ecalShape = [2, 6, 6]
     public static let hcalShape = [4, 3, 3]
 
+    /// The scalar fields of `make()`: the summary profile benchmarks generate in bulk (61 bytes
+    /// an event instead of ~640), enough for the standard NA64 cuts.
+    public static let summaryFields = ["run", "spill", "event", "trigger", "time_in_spill", "ecal_e", "ecal_pre_e", "ecal_max_cell",
+                                       "ecal_x", "ecal_y", "ecal_shower_chi2", "hcal_e", "veto", "srd_e_sum", "track_p", "track_chi2",
+                                       "n_tracks", "missing_energy"]
+
+    public static func summary() -> Schema {
+        // Safe: a subset of a valid schema.
+        try! Schema(make().fields.filter { summaryFields.contains($0.name) })
+    }
+
     /// Samples kept per cell by `--keep-waveforms`.
     public static let waveformSamples = 32
 

@@ -21,12 +21,14 @@ struct SimulateCommand: ParsableCommand {
             hits, a CRC32C per event. The truth of each event (kind, true energies) goes to
             NAME.truth.evc beside it. `darkscan convert` reconstructs the raw file.
             --format evc (the default for other names) writes reconstructed-level events
-            straight to EVC, fast, for benchmarks.
+            straight to EVC, fast, for benchmarks; --profile summary keeps only the scalar
+            columns (run, event, ecal_e, hcal_e, veto, srd_e_sum, track_p, missing_energy, ...).
 
             Examples:
               darkscan simulate --run 4242 --events 100000 -o cdr01001-004242.dat
               darkscan simulate --run 4243 --events 100000 --signal-rate 1e-3 --mass 16.7 -o cdr01001-004243.dat
               darkscan simulate --run 4244 --events 10000000 --format evc -o run4244.evc
+              darkscan simulate --run 4246 --events 1000000000 --profile summary -o bench.evc
               darkscan simulate --beam pi --energy 50 --events 10000 -o cdr01001-004245.dat
             """
     )
@@ -41,6 +43,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Fraction of events that are A' signal.") var signalRate: Double = 0
     @Option(help: "A' mass in MeV (sets the A' energy spectrum).") var mass: Double = 10
     @Option(help: "Output format: raw (DATE) or evc (reconstructed). Default: from the output name.") var format: Format?
+    @Option(help: "EVC profile: full (every column) or summary (the scalar columns only, ~10x smaller, for large benchmarks).")
+    var profile: RecoSimulator.Profile = .full
     @Option(help: "Channel map the raw file follows (default: the simulated detector's).") var map: String?
     @Option(help: "Calibration the raw file follows (default: the simulated detector's).") var calib: String?
     @Option(help: "Truth file for raw output (default: NAME.truth.evc).") var truth: String?
@@ -61,6 +65,7 @@ struct SimulateCommand: ParsableCommand {
         if resolvedFormat == .evc && (map != nil || calib != nil || truth != nil) {
             throw ValidationError("--map, --calib and --truth apply to raw output only")
         }
+        if resolvedFormat == .raw && profile != .full { throw ValidationError("--profile applies to EVC output only") }
     }
 
     func run() throws {
@@ -75,8 +80,9 @@ struct SimulateCommand: ParsableCommand {
         try bar.run {
             switch resolvedFormat {
             case .evc:
-                let sim = RecoSimulator(run: runNumber, seed: seed, beam: physics, energy: energy, signalRate: signalRate, massMeV: mass)
-                let writer = try EVCWriter(path: output, schema: NA64Schema.make(), options: options, metadata: metadata)
+                let sim = RecoSimulator(run: runNumber, seed: seed, beam: physics, energy: energy, signalRate: signalRate, massMeV: mass,
+                                        profile: profile)
+                let writer = try EVCWriter(path: output, schema: sim.schema, options: options, metadata: metadata + [("profile", profile.rawValue)])
                 try sim.write(events: events, to: writer, threads: threads) { bar.update($0) }
                 try writer.close()
             case .raw:
@@ -99,3 +105,5 @@ struct SimulateCommand: ParsableCommand {
         (output.hasSuffix(".dat") ? String(output.dropLast(4)) : output) + ".truth.evc"
     }
 }
+
+extension RecoSimulator.Profile: ExpressibleByArgument {}

@@ -67,6 +67,7 @@ enum ClusterEncoder {
         let data = ColumnBuffer(type: .uint8, capacity: buf.count * w / 2 + 64)
         var pages: [PageInfo] = []
         var chunkStats = Statistics.empty
+        var floatChoice: Encoding? = nil
         var start = 0
         while start < buf.count {
             let n = min(perPage, buf.count - start)
@@ -82,7 +83,9 @@ enum ClusterEncoder {
             if let forced = options.encoding, forced.applies(to: col.type), forced != .constant || allEqual(values, n, w) {
                 encoding = forced
             } else {
-                encoding = PageEncoder.choose(values, count: n, type: col.type, codec: options.codec, scratch: scratch)
+                encoding = PageEncoder.choose(values, count: n, type: col.type, codec: options.codec, scratch: scratch, trialResult: floatChoice)
+                // Pages of one column chunk hold the same quantity: one trial decides split or plain.
+                if col.type.isFloat && (encoding == .byteSplit || encoding == .plain) { floatChoice = encoding }
             }
             PageEncoder.encode(values, count: n, type: col.type, as: encoding, into: encoded, scratch: scratch)
             // Compress straight onto the end of the column's data; keep the encoded bytes when

@@ -91,10 +91,19 @@ enum PageEncoder {
 
     /// Picks the encoding for a page. Sizes of the integer encodings are computed exactly; for
     /// floats, plain and byte-split are both compressed on a sample and the smaller wins.
-    static func choose(_ values: UnsafeRawBufferPointer, count n: Int, type: ScalarType, codec: Codec, scratch: Scratch) -> Encoding {
+    /// `trialResult`, for floats, is the plain-or-split choice an earlier page of the same column
+    /// chunk made by trial compression; it is reused instead of compressing trials again.
+    static func choose(_ values: UnsafeRawBufferPointer, count n: Int, type: ScalarType, codec: Codec, scratch: Scratch,
+                       trialResult: Encoding? = nil) -> Encoding {
         let w = type.width
         guard n > 0 else { return .plain }
-        let (runs, rleBytes) = runLengthSize(values, count: n, width: w)
+        // Run-length coding must beat plain (integers) or a quarter of plain (floats): stop
+        // counting runs once it cannot.
+        // (For floats, a first 1024 values without long runs settle it.)
+        let plainLimit = type.isInteger || type == .bool ? n * w : n * w / 4
+        let prefix = min(n, 1024)
+        let floatsWithoutRuns = !(type.isInteger || type == .bool) && runLengthSize(values, count: prefix, width: w, limit: prefix * w / 4).bytes > prefix * w / 4
+        let (runs, rleBytes) = floatsWithoutRuns ? (2, n * w + 1) : runLengthSize(values, count: n, width: w, limit: plainLimit)
         if runs == 1 { return .constant }
         if type == .bool { return .bitPackedBool }
         let plainBytes = n * w
@@ -113,7 +122,8 @@ enum PageEncoder {
         }
         if rleBytes * 4 <= plainBytes { return .runLength }
         if codec == .none { return .plain }
-        let sampleCount = min(n, 32768)
+        if let trialResult { return trialResult }
+        let sampleCount = min(n, 16384)
         let sample = UnsafeRawBufferPointer(rebasing: values[0..<sampleCount * w])
         let plainSize = compressedSize(sample, codec: codec, scratch: scratch)
         encode(sample, count: sampleCount, type: type, as: .byteSplit, into: scratch.trial, scratch: scratch)
@@ -150,10 +160,11 @@ enum PageEncoder {
         }
     }
 
-    /// Number of runs of bitwise-equal values, and the size of their run-length encoding.
-    static func runLengthSize(_ p: UnsafeRawBufferPointer, count n: Int, width w: Int) -> (runs: Int, bytes: Int) {
+    /// Number of runs of bitwise-equal values, and the size of their run-length encoding; once
+    /// the size passes `limit`, the counts so far (the caller only needs to know it lost).
+    static func runLengthSize(_ p: UnsafeRawBufferPointer, count n: Int, width w: Int, limit: Int = .max) -> (runs: Int, bytes: Int) {
         var runs = 0, bytes = 0, i = 0
-        while i < n {
+        while i < n && bytes <= limit {
             var j = i + 1
             while j < n && sameValue(p, i, j, w) { j += 1 }
             var run = j - i, header = 1

@@ -28,6 +28,8 @@ public struct RawSimulator: Sendable {
     /// Spread of Micromegas hit positions around the track (multiple scattering, alignment),
     /// mm: gives the ~1% momentum resolution NA64 quotes [paper, est].
     public static let hitSmearing = 0.2
+    /// exp(-mean) of the noise hits per Micromegas plane (0.3) and straw plane (0.5) [est].
+    static let stripNoiseLimit = _exp(-0.3), strawNoiseLimit = _exp(-0.5)
     /// Micromegas plane efficiency [est].
     public static let stripEfficiency = 0.99
     /// Beam counter MIP amplitude in ADC counts [est].
@@ -70,22 +72,12 @@ public struct RawSimulator: Sendable {
         let truth = try EVCWriter(path: truthPath, schema: Self.truthSchema(), metadata: metadata + [("raw_file", path)])
         do throws(EVCError) {
             let blocks = max(1, (events + blockSize - 1) / blockSize)
-            var next = 0
-            while next < blocks {
-                let group = min(max(threads, 1) * 2, blocks - next)
-                let slots = Slots(group)
-                let first = next
-                DispatchQueue.concurrentPerform(iterations: group) { k in
-                    slots.set(k, self.block(first + k, events: events))
-                }
-                for k in 0..<group {
-                    let (bytes, batch) = slots.get(k)
-                    try out.write(bytes)
-                    try truth.write(batch)
-                    progress?(min(events, (first + k + 1) * blockSize))
-                }
-                next += group
-            }
+            try BlockPipeline.run(count: blocks, threads: threads, make: { b in self.block(b, events: events) },
+                                  consume: { (b, result: ([UInt8], EventBatch)) throws(EVCError) in
+                try out.write(result.0)
+                try truth.write(result.1)
+                progress?(min(events, (b + 1) * self.blockSize))
+            })
             try out.sync()
             try out.closeFile()
             try truth.close()
@@ -96,14 +88,6 @@ public struct RawSimulator: Sendable {
             FileSystem.remove(path + ".partial")
             throw error
         }
-    }
-
-    final class Slots: @unchecked Sendable {
-        // Safe: each concurrent iteration writes only its own slot; read after all finish.
-        private var items: [([UInt8], EventBatch)?]
-        init(_ n: Int) { items = Array(repeating: nil, count: n) }
-        func set(_ k: Int, _ v: ([UInt8], EventBatch)) { items[k] = v }
-        func get(_ k: Int) -> ([UInt8], EventBatch) { items[k]! }
     }
 
     /// The raw bytes and truth of block `b`: physics events b*blockSize ..< min(events, ...),
@@ -205,7 +189,7 @@ public struct RawSimulator: Sendable {
                 }
             }
             for plane in 2 * s...2 * s + 1 {
-                for _ in 0..<rng.poisson(mean: 0.3) {
+                for _ in 0..<rng.poisson(expMinusMean: Self.stripNoiseLimit) {
                     let amp = 10 + 10 * rng.uniform()
                     builder.strip(plane: plane, strip: Int(rng.uniform() * Double(EventDecoder.stripsPerPlane)), frames: (UInt32(amp * 0.6), UInt32(amp), UInt32(amp * 0.7)))
                 }
@@ -221,7 +205,7 @@ public struct RawSimulator: Sendable {
                 if rng.uniform() < 0.95 && (0..<EventDecoder.wiresPerPlane).contains(wire) {
                     builder.straw(plane: plane, wire: wire, time: UInt32(max(0, inTime + 8 * rng.gauss())))
                 }
-                for _ in 0..<rng.poisson(mean: 0.5) {
+                for _ in 0..<rng.poisson(expMinusMean: Self.strawNoiseLimit) {
                     builder.straw(plane: plane, wire: Int(rng.uniform() * 64), time: UInt32(rng.uniform() * 2000))
                 }
             }

@@ -8,48 +8,45 @@ import EventFormat
 /// come in blocks; block b is drawn from its own random stream, so output is the same for any
 /// number of threads.
 public struct RecoSimulator: Sendable {
+    /// full: every column of `NA64Schema.make()` (cells, hit lists); summary: the scalar columns
+    /// of `NA64Schema.summary()` drawn from the same physics without per-cell work.
+    public enum Profile: String, Sendable, CaseIterable { case full, summary }
+
+
     public var run: UInt32
     public var seed: UInt64
     public var physics: PhysicsGenerator
+    public var profile: Profile
     public static let blockSize = 16384
+    /// Centre of gravity of the main-ECAL shower: table over the impact offset (see `Showers`).
+    let showers: ShowerCentres
 
     public init(run: UInt32, seed: UInt64, beam: PhysicsGenerator.Beam = .electron, energy: Double = 100, signalRate: Double = 0,
-                massMeV: Double = 10) {
+                massMeV: Double = 10, profile: Profile = .full) {
         self.run = run
         self.seed = seed
+        self.profile = profile
         self.physics = PhysicsGenerator(beam: beam, energy: energy, signalRate: signalRate, massMeV: massMeV, pileUp: .inTime)
+        self.showers = ShowerCentres(constants: physics.constants)
     }
+
+    public var schema: Schema { profile == .full ? NA64Schema.make() : NA64Schema.summary() }
 
     /// Writes `events` events to `writer`, generating blocks on `threads` threads.
     /// `progress` is called with the events written so far.
     public func write(events: Int, to writer: EVCWriter, threads: Int, progress: ((Int) -> Void)? = nil) throws(EVCError) {
         let blocks = (events + Self.blockSize - 1) / Self.blockSize
-        var next = 0
-        while next < blocks {
-            let group = min(max(threads, 1) * 2, blocks - next)
-            let out = BatchSlots(group)
-            let first = next
-            DispatchQueue.concurrentPerform(iterations: group) { k in
-                let b = first + k
-                let n = min(Self.blockSize, events - b * Self.blockSize)
-                out.slots[k] = self.block(b, count: n)
-            }
-            for k in 0..<group {
-                try writer.write(out.slots[k]!)
-                progress?(min(events, (first + k + 1) * Self.blockSize))
-            }
-            next += group
-        }
-    }
-
-    final class BatchSlots: @unchecked Sendable {
-        // Safe: each concurrent iteration writes only its own slot.
-        var slots: [EventBatch?]
-        init(_ n: Int) { slots = Array(repeating: nil, count: n) }
+        try BlockPipeline.run(count: blocks, threads: threads, make: { b in
+            self.block(b, count: min(Self.blockSize, events - b * Self.blockSize))
+        }, consume: { (b, batch: EventBatch) throws(EVCError) in
+            try writer.write(batch)
+            progress?(min(events, (b + 1) * Self.blockSize))
+        })
     }
 
     /// Block `b` of the run: events b*blockSize ..< b*blockSize + count.
     public func block(_ b: Int, count: Int) -> EventBatch {
+        if profile == .summary { return summaryBlock(b, count: count) }
         var batch = EventBatch(schema: NA64Schema.make(), capacity: count)
         var rng = SimRandom(seed: seed, stream: UInt64(b))
         let c = NA64Columns(batch)
@@ -65,8 +62,8 @@ public struct RecoSimulator: Sendable {
 
     func event(number: Int, truth t: inout TrueEvent, _ rng: inout SimRandom, _ c: NA64Columns) {
         let k = physics.constants
-        for i in 0..<72 { t.ecal[i] += k.ecalNoise * rng.gauss() }
-        for i in 0..<36 { t.hcal[i] += k.hcalNoise * rng.gauss() }
+        for i in 0..<72 { t.ecal[i] += k.ecalNoise * rng.fastGauss() }
+        for i in 0..<36 { t.hcal[i] += k.hcalNoise * rng.fastGauss() }
         let chi2 = t.kind == .hadron ? 3 + rng.exponential(mean: 8) : chiSquare(4, &rng) / 4
         let spillNumber = number / k.eventsPerSpill + 1
         let inSpill = number % k.eventsPerSpill
@@ -79,8 +76,8 @@ public struct RecoSimulator: Sendable {
         let ecalSum = t.ecal.withUnsafeBufferPointer { c.appendECAL($0) }
         c.ecalChi2.append(Float(chi2))
         t.hcal.withUnsafeBufferPointer { c.appendHCAL($0) }
-        t.veto.withUnsafeBufferPointer { c.appendVeto($0, countThreshold: k.vetoThreshold) }
-        t.srd.withUnsafeBufferPointer { c.appendSRD($0) }
+        Self.firstThree(t.veto) { c.appendVeto($0, countThreshold: k.vetoThreshold) }
+        Self.firstThree(t.srd) { c.appendSRD($0) }
         c.trackP.append(Float(t.momentum * (1 + 0.01 * rng.gauss())))
         c.trackChi2.append(Float(chiSquare(3, &rng) / 3))
         c.nTracks.append(UInt8(1 + (rng.uniform() < 0.05 ? 1 : 0)))
@@ -98,6 +95,10 @@ public struct RecoSimulator: Sendable {
             }
         }
         c.hitOffsets.append(total)
+    }
+
+    static func firstThree(_ v: SIMD4<Double>, _ body: (UnsafeBufferPointer<Double>) -> Void) {
+        withUnsafeBytes(of: v) { body(UnsafeBufferPointer(start: $0.baseAddress!.assumingMemoryBound(to: Double.self), count: 3)) }
     }
 
     func chiSquare(_ dof: Int, _ rng: inout SimRandom) -> Double {
