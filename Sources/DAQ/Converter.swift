@@ -98,11 +98,12 @@ public final class Converter {
             sizes.append(reader.fileSize)
         }
         report.bytesTotal = sizes.reduce(0, +)
-        guard let (writer, start) = try openWriter() else {
+        guard let (evcWriter, start) = try openWriter() else {
             // The interrupted conversion had written everything: recovery finished it.
             report.bytesRead = report.bytesTotal
             return report
         }
+        let writer = WriteQueue(evcWriter)
         var done = start.file < sizes.count ? sizes[..<start.file].reduce(0, +) + start.offset : report.bytesTotal
         report.bytesRead = done
         do {
@@ -128,13 +129,15 @@ public final class Converter {
                     throw DAQError(.notDATE, "no DATE event in its \(reader.fileSize) bytes" + (firstProblem.map { " (at byte \($0.offset): \($0.reason))" } ?? ""), path: path)
                 }
             }
-            saveProgress(writer, through: (inputs.count, 0))
-            writer.setMetadata("converted", "complete")
-            try writer.close()
+            try writer.close(metadata: progressMetadata(through: (inputs.count, 0)) + [("converted", "complete")])
         } catch let e as DAQError where e.code != .io {
             // Bad input under --strict, or a bad map/calibration/beam energy: nothing is kept.
             writer.abort()
             throw e
+        } catch {
+            // The written clusters stay in OUT.partial, for --resume.
+            writer.drain()
+            throw error
         }
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return report
@@ -191,12 +194,12 @@ public final class Converter {
     }
 
     /// Counters saved with each checkpoint, valid up to the position they name.
-    private func saveProgress(_ writer: EVCWriter, through: (file: Int, offset: Int)) {
-        writer.setMetadata("convert_through", "\(through.file) \(through.offset)")
-        writer.setMetadata("spills", String(report.spills))
-        for id in ScalerID.allCases { writer.setMetadata(id.metadataKey, String(report.scalers[id] ?? 0)) }
-        writer.setMetadata("bad_events", String(report.badEvents))
-        for (reason, n) in report.badByReason.sorted(by: { $0.key < $1.key }) { writer.setMetadata("bad_events." + reason, String(n)) }
+    private func progressMetadata(through: (file: Int, offset: Int)) -> [(String, String)] {
+        var m = [("convert_through", "\(through.file) \(through.offset)"), ("spills", String(report.spills))]
+        for id in ScalerID.allCases { m.append((id.metadataKey, String(report.scalers[id] ?? 0))) }
+        m.append(("bad_events", String(report.badEvents)))
+        for (reason, n) in report.badByReason.sorted(by: { $0.key < $1.key }) { m.append(("bad_events." + reason, String(n))) }
+        return m
     }
 
     private func restoreCounters(_ file: EVCFile) {
@@ -225,13 +228,14 @@ public final class Converter {
     }
 
     /// Converts the events of one chunk.
-    private func convert(_ chunk: RawFileReader.Chunk, fileIndex: Int, writer: EVCWriter, warn: (ConvertProblem) -> Void) throws {
+    private func convert(_ chunk: RawFileReader.Chunk, fileIndex: Int, writer: WriteQueue, warn: (ConvertProblem) -> Void) throws {
         let path = inputs[fileIndex]
         var problems = chunk.bad.map { ConvertProblem(file: path, offset: $0.offset, length: $0.length, code: $0.code, reason: $0.reason) }
         // Run-level events in order: start of run (beam energy), end of burst (scalers).
         var physics: [RawEventRef] = []
         physics.reserveCapacity(chunk.events.count)
         var scratch = DecodedEvent()
+        var metadata: [(String, String)] = []
         for ref in chunk.events {
             let type = RawFileReader.word(chunk.bytes, ref.bufferOffset + 16)
             let run = RawFileReader.word(chunk.bytes, ref.bufferOffset + 20)
@@ -250,8 +254,8 @@ public final class Converter {
             }
             if scratch.header.type == .startOfRun, let e = scratch.runInfo["beam_energy_gev"].flatMap(Double.init) {
                 beamEnergyByRun[run] = e
-                writer.setMetadata("beam_energy_gev.run\(run)", String(e))
-                for (k, v) in scratch.runInfo.sorted(by: { $0.key < $1.key }) { writer.setMetadata("run_info." + k, v) }
+                metadata.append(("beam_energy_gev.run\(run)", String(e)))
+                for (k, v) in scratch.runInfo.sorted(by: { $0.key < $1.key }) { metadata.append(("run_info." + k, v)) }
             }
             if scratch.header.type == .endOfBurst && !counted(fileIndex, ref.fileOffset) {
                 report.spills += 1
@@ -300,12 +304,9 @@ public final class Converter {
         for k in 0..<parts { problems += results.bad[k] }
         problems.sort { $0.offset < $1.offset }
         for p in problems { try problem(p, fileIndex: fileIndex, warn: warn) }
-        saveProgress(writer, through: (fileIndex, chunk.end))
-        for k in 0..<parts {
-            let batch = results.batches[k]!
-            try writer.write(batch)
-            report.eventsWritten += batch.eventCount
-        }
+        let batches = results.batches.map { $0! }
+        report.eventsWritten += batches.reduce(0) { $0 + $1.eventCount }
+        try writer.submit(metadata: metadata + progressMetadata(through: (fileIndex, chunk.end)), batches: batches)
     }
 
     /// Resolves the map, calibration and beam energy of `run` (once per run).
@@ -323,6 +324,51 @@ public final class Converter {
             let n = min(ev.sampleCount[cell], NA64Schema.waveformSamples)
             for k in 0..<NA64Schema.waveformSamples { column.append(k < n ? ev.samples[ev.sampleStart[cell] + k] : UInt16(0)) }
         }
+    }
+
+    /// The writer on its own serial queue, so that the next chunk is read and decoded while
+    /// this one is compressed and written; at most two chunks wait.
+    final class WriteQueue: @unchecked Sendable {
+        // Safe: `writer` and `error` are touched only on `queue`, or after waiting for it.
+        private let writer: EVCWriter
+        private let queue = DispatchQueue(label: "darkscan.convert.write")
+        private let pending = DispatchGroup()
+        private let room = DispatchSemaphore(value: 2)
+        private var error: Error?
+
+        init(_ writer: EVCWriter) { self.writer = writer }
+
+        func submit(metadata: [(String, String)], batches: [EventBatch]) throws {
+            room.wait()
+            if let error {
+                pending.wait()
+                throw error
+            }
+            queue.async(group: pending) {
+                defer { self.room.signal() }
+                guard self.error == nil else { return }
+                do {
+                    for (k, v) in metadata { self.writer.setMetadata(k, v) }
+                    for b in batches { try self.writer.write(b) }
+                } catch {
+                    self.error = error
+                }
+            }
+        }
+
+        func close(metadata: [(String, String)]) throws {
+            pending.wait()
+            if let error { throw error }
+            for (k, v) in metadata { writer.setMetadata(k, v) }
+            try writer.close()
+        }
+
+        func abort() {
+            pending.wait()
+            writer.abort()
+        }
+
+        func drain() { pending.wait() }
     }
 
     final class PartResults: @unchecked Sendable {
