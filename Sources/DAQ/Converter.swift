@@ -271,7 +271,7 @@ public final class Converter {
         let schema = schema, keepWaveforms = options.keepWaveforms
         nonisolated(unsafe) let bytes = chunk.bytes
         let refs = physics
-        DispatchQueue.concurrentPerform(iterations: parts) { k in
+        let decodePart: @Sendable (Int) -> Void = { k in
             let range = k * refs.count / parts..<(k + 1) * refs.count / parts
             var batch = EventBatch(schema: schema, capacity: range.count)
             let columns = NA64Columns(batch)
@@ -300,6 +300,12 @@ public final class Converter {
             }
             batch.noteAppendedEvents(n)
             results.set(k, batch, bad)
+        }
+        // One thread means one: the pool would otherwise use every core.
+        if options.threads <= 1 {
+            for k in 0..<parts { decodePart(k) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: parts, execute: decodePart)
         }
         for k in 0..<parts { problems += results.bad[k] }
         problems.sort { $0.offset < $1.offset }

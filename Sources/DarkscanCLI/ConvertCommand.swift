@@ -43,7 +43,7 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Keep the raw MSADC samples of every cell in a 'waveforms' column.") var keepWaveforms = false
     @Flag(help: "Continue an interrupted conversion (OUT.partial) of the same inputs.") var resume = false
     @Option(help: "EVC codec: none, lz4, zstd or zstd-N.") var codec: String = "lz4"
-    @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads that decode and reconstruct (default: all cores); the writer runs beside them.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
 
     func validate() throws {

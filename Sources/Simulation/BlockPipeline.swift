@@ -35,7 +35,11 @@ enum BlockPipeline {
             let n = min(group, count - first)
             let slots = Slots<T>(n)
             let base = first
-            DispatchQueue.concurrentPerform(iterations: n) { k in slots.items[k] = make(base + k) }
+            if threads <= 1 {
+                for k in 0..<n { slots.items[k] = make(base + k) }
+            } else {
+                DispatchQueue.concurrentPerform(iterations: n) { k in slots.items[k] = make(base + k) }
+            }
             room.wait()
             if let e = failure.error {
                 inFlight.wait()
