@@ -54,7 +54,8 @@ public final class RawFileReader {
         }
         fileSize = Int(st.st_size)
         base = min(max(offset, 0), fileSize)
-        buffer = .allocate(byteCount: self.chunkSize + DATE.maxEventSize, alignment: 64)
+        // A chunk plus the largest event, or the whole rest of a smaller file.
+        buffer = .allocate(byteCount: max(1, min(self.chunkSize + DATE.maxEventSize, fileSize - base)), alignment: 64)
     }
 
     deinit {
@@ -177,6 +178,8 @@ public final class RawFileReader {
             guard found >= 0 else { return nil }
             let q = p + 4 + found
             let start = q - 4
+            // A header cut off by the end of the buffer: wait for more bytes, or give up at the end.
+            guard start + DATE.headerSize <= bytes.count else { return atEnd ? nil : start }
             if case .event(let size) = Self.checkHeader(bytes, at: start) {
                 if start + size > bytes.count { return atEnd ? nil : start }
                 if Self.checkEnvelope(bytes, at: start, size: size) == nil { return start }

@@ -136,6 +136,21 @@ import Testing
         _ = try check(d, written: 600, bad: ["garbage": 1], at: 0)
     }
 
+    /// Found by fuzzing: a magic word in the last bytes of the file, after garbage, starts a
+    /// header the file cannot hold; the reader must not read past its buffer.
+    @Test func magicWordInTheLastBytes() throws {
+        for tail in [4, 20, 60, 67] {
+            var b = bytes
+            b += [UInt8](repeating: 0x11, count: 9)
+            b += [0x00, 0x01, 0x00, 0x00, 0xFE, 0x5A, 0x1E, 0xDA]
+            b += [UInt8](repeating: 0, count: tail - 8 > 0 ? tail - 8 : 0)
+            // Fewer than 68 bytes after the last event read as a cut-off header, more as garbage.
+            let reason = b.count - bytes.count < 68 ? "truncated" : "garbage"
+            _ = try check(b, written: 600, bad: [reason: 1], at: bytes.count)
+            _ = try check(b, written: 600, bad: [reason: 1], at: bytes.count, chunkBytes: 1 << 16)
+        }
+    }
+
     @Test func filesThatAreNotRawData() throws {
         for (content, message) in [([UInt8](), "the file is empty"), (Array("run,event,ecal_e\n1,2,3.5\n".utf8), "no DATE event"),
                                    ((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7) }, "no DATE event")] {
