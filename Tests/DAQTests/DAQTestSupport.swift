@@ -5,10 +5,17 @@ import Foundation
 import Simulation
 
 enum Scratch {
-    /// A fresh path in a per-process scratch folder.
-    static func path(_ name: String) -> String {
+    /// This process's scratch folder, removed when the test process exits.
+    static let scratchDirectory: String = {
         let dir = NSTemporaryDirectory() + "darkscan-daq-tests-\(getpid())"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "darkscan-daq-tests-\(getpid())") }
+        return dir
+    }()
+
+    /// A fresh path in a per-process scratch folder.
+    static func path(_ name: String) -> String {
+        let dir = scratchDirectory
         return dir + "/" + UUID().uuidString.prefix(8) + "-" + name
     }
 

@@ -33,9 +33,16 @@ enum CLI {
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
-    static func scratch(_ name: String) -> String {
+    /// This process's scratch folder, removed when the test process exits.
+    static let scratchDirectory: String = {
         let dir = NSTemporaryDirectory() + "darkscan-cli-\(getpid())"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "darkscan-cli-\(getpid())") }
+        return dir
+    }()
+
+    static func scratch(_ name: String) -> String {
+        let dir = scratchDirectory
         return dir + "/" + UUID().uuidString.prefix(8) + "-" + name
     }
 

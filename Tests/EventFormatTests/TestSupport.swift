@@ -15,10 +15,17 @@ struct SeededRandom: RandomNumberGenerator {
 }
 
 enum TestFiles {
-    /// A fresh path in a per-process scratch folder.
-    static func path(_ name: String) -> String {
+    /// This process's scratch folder, removed when the test process exits.
+    static let scratchDirectory: String = {
         let dir = NSTemporaryDirectory() + "darkscan-tests-\(getpid())"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "darkscan-tests-\(getpid())") }
+        return dir
+    }()
+
+    /// A fresh path in a per-process scratch folder.
+    static func path(_ name: String) -> String {
+        let dir = scratchDirectory
         return dir + "/" + UUID().uuidString.prefix(8) + "-" + name
     }
 }
