@@ -5,6 +5,7 @@ Parquet). One warm-up and >= 5 timed runs per (engine, file, work, threads); eac
 runs in its own process, since Polars fixes its pool at import.
 
 usage: peers.py make-parquet DIR N
+       peers.py make-parquet-sliced DIR N CODEC DARKSCAN   one codec, simulated and exported ~1e8 events at a time
        peers.py run DIR N THREADS RUNS OUT.json      DuckDB and Polars
        peers.py rdf DIR N THREADS RUNS OUT.json      ROOT RDataFrame on RNTuple (when ROOT imports)
 """
@@ -42,6 +43,45 @@ def make_parquet(d, n):
         writer.close()
         os.rename(out + ".partial", out)
         print(f"wrote {out} ({os.path.getsize(out) // 1_000_000} MB)", file=sys.stderr)
+
+
+def make_parquet_sliced(d, n, codec, darkscan, slice_blocks=6104):
+    """Writes DIR/na64-N-CODEC.parquet without a whole copy of the events in another format on
+    disk: `darkscan simulate --first-event` makes the run's events a slice at a time (6104 blocks
+    of 16384, ~1e8 events: the same events as the whole-run EVC files), `darkscan export` turns the
+    slice into Arrow, pyarrow appends it as 1M-row groups, and both slice files go."""
+    import subprocess
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+    import pyarrow.parquet as pq
+    out = f"{d}/na64-{n}-{codec}.parquet"
+    evc, arrow = f"{d}/slice.evc", f"{d}/slice.arrow"
+    step = slice_blocks * 16384
+    writer = None
+    pending, rows = [], 0
+    for first in range(0, n, step):
+        count = min(n - first, step)
+        subprocess.run([darkscan, "simulate", "--run", "4242", "--seed", "1", "--signal-rate", "1e-4", "--profile", "summary",
+                        "--format", "evc", "--first-event", str(first), "--events", str(count), "-o", evc],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([darkscan, "export", evc, "--compression", "lz4", "-o", arrow], check=True, stdout=subprocess.DEVNULL)
+        os.unlink(evc)
+        with ipc.open_file(arrow) as reader:
+            if writer is None:
+                writer = pq.ParquetWriter(out + ".partial", reader.schema, compression="lz4" if codec == "lz4_raw" else codec)
+            for i in range(reader.num_record_batches):
+                b = reader.get_batch(i)
+                pending.append(b)
+                rows += b.num_rows
+                if rows >= 1 << 20:
+                    writer.write_table(pa.Table.from_batches(pending), row_group_size=1 << 20)
+                    pending, rows = [], 0
+        os.unlink(arrow)
+    if pending:
+        writer.write_table(pa.Table.from_batches(pending), row_group_size=1 << 20)
+    writer.close()
+    os.rename(out + ".partial", out)
+    print(f"wrote {out} ({os.path.getsize(out) // 1_000_000} MB)", file=sys.stderr)
 
 
 def timed(runs, fn):
@@ -107,6 +147,8 @@ def run(d, n, threads, runs, out):
     for engine, make in (("duckdb", duckdb_work), ("polars", polars_work)):
         for name in ("zstd", "lz4_raw"):
             path = f"{d}/na64-{n}-{name}.parquet"
+            if not os.path.exists(path):
+                continue  # runs that keep one file on disk at a time measure the codecs in turn
             for work, fn in make(path, threads).items():
                 med, lo, hi, result = timed(runs, fn)
                 selected = result if isinstance(result, int) else result[-1]
@@ -120,6 +162,8 @@ def run(d, n, threads, runs, out):
 if __name__ == "__main__":
     if sys.argv[1] == "make-parquet":
         make_parquet(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "make-parquet-sliced":
+        make_parquet_sliced(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
     elif sys.argv[1] == "rdf":
         pass  # handled at the end of the file, once the ROOT functions are defined
     elif sys.argv[1] == "run":

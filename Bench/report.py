@@ -1,22 +1,27 @@
 """Merges the Darkscan (scan-bench) and peer results into one table with ratios, and writes
 Bench/results/<date>-<host>.json.
 
-usage: report.py SCAN.json PEERS.json... OUT.json DIR N
+usage: report.py SCAN.json... PEERS.json... OUT.json DIR N
+(scan-bench results are objects with "rows", peer results lists of rows; DIR/sizes.json, when there,
+gives the sizes of files already deleted)
 """
 import json
 import os
 import sys
 
-scan = json.load(open(sys.argv[1]))
-peers = [r for p in sys.argv[2:-3] for r in json.load(open(p))]
+inputs = [json.load(open(p)) for p in sys.argv[1:-3]]
+scans = [x for x in inputs if isinstance(x, dict)]
+peers = [r for x in inputs if isinstance(x, list) for r in x]
 out, d, n = sys.argv[-3], sys.argv[-2], int(sys.argv[-1])
+sizes = json.load(open(f"{d}/sizes.json")) if os.path.exists(f"{d}/sizes.json") else {}
 
 rows = []
-for r in scan["rows"]:
+for r in (r for scan in scans for r in scan["rows"]):
     codec = "lz4" if r["file"].endswith("lz4.evc") else "zstd"
     rows.append({"engine": "darkscan", "file": f"evc-{codec}", "work": r["work"], "threads": r["threads"],
                  "events_per_second": r["eventsPerSecond"], "min": r["min"], "max": r["max"], "selected": r["selected"],
-                 "bound": r.get("boundEventsPerSecond"), "bytes": os.path.getsize(r["file"])})
+                 "bound": r.get("boundEventsPerSecond"),
+                 "bytes": sizes.get(os.path.basename(r["file"])) or os.path.getsize(r["file"])})
 rows += peers
 
 def find(engine, file, work, threads):
@@ -24,7 +29,7 @@ def find(engine, file, work, threads):
         if (r["engine"], r["file"], r["work"], r["threads"]) == (engine, file, work, threads):
             return r
 
-print(f"\n{n:,} NA64-like events, files in page cache\n")
+print(f"\n{n:,} NA64-like events\n")
 print("file sizes: " + ", ".join(sorted({f"{r['file']} {r['bytes'] / 1e9:.2f} GB" for r in rows})))
 print()
 header = f"{'work':20} {'thr':>3}  {'darkscan evc-lz4':>17} {'evc-zstd':>12}  {'duckdb pq-zstd':>15} {'pq-lz4':>12}  {'polars pq-zstd':>15} {'pq-lz4':>12}  {'RDF rntuple':>12}   {'DS/duckdb':>9} {'DS/polars':>9} {'DS/RDF':>8} {'DS/bound':>8}"

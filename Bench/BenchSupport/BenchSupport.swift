@@ -7,8 +7,10 @@ public struct BenchConfig: Sendable {
     public var runs = 5
     public var dir = ".build/bench-data"
     public var out = "Bench/results"
+    /// Which EVC codecs to measure (scan-bench), for runs that keep one file on disk at a time.
+    public var codecs = ["lz4", "zstd"]
 
-    /// Reads `--events N --runs R (>= 5) --dir DIR --out DIR`; exits 64 on anything else.
+    /// Reads `--events N --runs R (>= 5) --dir DIR --out DIR --codecs C,C`; exits 64 on anything else.
     public init(name: String, defaultEvents: Int) {
         events = defaultEvents
         var args = CommandLine.arguments.dropFirst()
@@ -18,8 +20,9 @@ public struct BenchConfig: Sendable {
             case "--runs": runs = max(5, Int(args.popFirst() ?? "") ?? 5)
             case "--dir": dir = args.popFirst() ?? dir
             case "--out": out = args.popFirst() ?? out
+            case "--codecs": codecs = (args.popFirst() ?? "").split(separator: ",").map(String.init)
             default:
-                FileHandle.standardError.write(Data("usage: \(name) [--events N] [--runs R>=5] [--dir DIR] [--out DIR]\n".utf8))
+                FileHandle.standardError.write(Data("usage: \(name) [--events N] [--runs R>=5] [--dir DIR] [--out DIR] [--codecs lz4,zstd]\n".utf8))
                 exit(64)
             }
         }

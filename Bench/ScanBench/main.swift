@@ -84,7 +84,7 @@ if ProcessInfo.processInfo.environment["SCAN_BENCH_PROFILE"] != nil {
     exit(0)
 }
 
-for codec in ["lz4", "zstd"] {
+for codec in config.codecs {
     let path = "\(config.dir)/na64-\(config.events)-\(codec).evc"
     if !FileManager.default.fileExists(atPath: path) {
         FileHandle.standardError.write(Data("simulating \(config.events) events into \(path)...\n".utf8))

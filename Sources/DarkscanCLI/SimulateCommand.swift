@@ -45,6 +45,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Output format: raw (DATE) or evc (reconstructed). Default: from the output name.") var format: Format?
     @Option(help: "EVC profile: full (every column) or summary (the scalar columns only, ~10x smaller, for large benchmarks).")
     var profile: RecoSimulator.Profile = .full
+    @Option(help: "EVC only: write the run's events from this one on (a multiple of \(RecoSimulator.blockSize)), the same events a whole run has there.")
+    var firstEvent: Int = 0
     @Option(help: "Channel map the raw file follows (default: the simulated detector's).") var map: String?
     @Option(help: "Calibration the raw file follows (default: the simulated detector's).") var calib: String?
     @Option(help: "Truth file for raw output (default: NAME.truth.evc).") var truth: String?
@@ -66,6 +68,10 @@ struct SimulateCommand: ParsableCommand {
             throw ValidationError("--map, --calib and --truth apply to raw output only")
         }
         if resolvedFormat == .raw && profile != .full { throw ValidationError("--profile applies to EVC output only") }
+        guard firstEvent >= 0 && firstEvent % RecoSimulator.blockSize == 0 else {
+            throw ValidationError("--first-event must be a multiple of \(RecoSimulator.blockSize)")
+        }
+        if resolvedFormat == .raw && firstEvent != 0 { throw ValidationError("--first-event applies to EVC output only") }
     }
 
     func run() throws {
@@ -83,7 +89,7 @@ struct SimulateCommand: ParsableCommand {
                 let sim = RecoSimulator(run: runNumber, seed: seed, beam: physics, energy: energy, signalRate: signalRate, massMeV: mass,
                                         profile: profile)
                 let writer = try EVCWriter(path: output, schema: sim.schema, options: options, metadata: metadata + [("profile", profile.rawValue)])
-                try sim.write(events: events, to: writer, threads: threads) { bar.update($0) }
+                try sim.write(events: events, firstEvent: firstEvent, to: writer, threads: threads) { bar.update($0) }
                 try writer.close()
             case .raw:
                 let generator = PhysicsGenerator(beam: physics, energy: energy, signalRate: signalRate, massMeV: mass, pileUp: .window)

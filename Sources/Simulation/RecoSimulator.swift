@@ -34,13 +34,19 @@ public struct RecoSimulator: Sendable {
 
     /// Writes `events` events to `writer`, generating blocks on `threads` threads.
     /// `progress` is called with the events written so far.
-    public func write(events: Int, to writer: EVCWriter, threads: Int, progress: ((Int) -> Void)? = nil) throws(EVCError) {
+    /// Writes `events` events to `writer`, generating blocks on `threads` threads. With
+    /// `firstEvent` (a multiple of `blockSize`) it writes events firstEvent ..< firstEvent+events
+    /// of the run, the same events a whole run has there (slices of a run, for benchmarks).
+    /// `progress` is called with the events written so far.
+    public func write(events: Int, firstEvent: Int = 0, to writer: EVCWriter, threads: Int, progress: ((Int) -> Void)? = nil) throws(EVCError) {
+        precondition(firstEvent % Self.blockSize == 0, "firstEvent must be a multiple of \(Self.blockSize)")
+        let firstBlock = firstEvent / Self.blockSize
         let blocks = (events + Self.blockSize - 1) / Self.blockSize
-        try BlockPipeline.run(count: blocks, threads: threads, make: { b in
-            self.block(b, count: min(Self.blockSize, events - b * Self.blockSize))
-        }, consume: { (b, batch: EventBatch) throws(EVCError) in
+        try BlockPipeline.run(count: blocks, threads: threads, make: { k in
+            self.block(firstBlock + k, count: min(Self.blockSize, events - k * Self.blockSize))
+        }, consume: { (k, batch: EventBatch) throws(EVCError) in
             try writer.write(batch)
-            progress?(min(events, (b + 1) * Self.blockSize))
+            progress?(min(events, (k + 1) * Self.blockSize))
         })
     }
 
