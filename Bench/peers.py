@@ -19,8 +19,29 @@ SEED = ["missing_energy > 50", "veto = 0"]
 FIVE = ["srd_e_sum > 1", "ecal_pre_e > 0.5", "missing_energy > 50", "hcal_e < 1", "veto = 0"]
 
 
+class RowGroups:
+    """Appends the record batches of Arrow files to a Parquet writer in row groups of 1M rows."""
+    def __init__(self, writer):
+        self.writer, self.pending, self.rows = writer, [], 0
+
+    def add(self, reader):
+        import pyarrow as pa
+        for i in range(reader.num_record_batches):
+            b = reader.get_batch(i)
+            self.pending.append(b)
+            self.rows += b.num_rows
+            if self.rows >= 1 << 20:
+                self.writer.write_table(pa.Table.from_batches(self.pending), row_group_size=1 << 20)
+                self.pending, self.rows = [], 0
+
+    def close(self):
+        import pyarrow as pa
+        if self.pending:
+            self.writer.write_table(pa.Table.from_batches(self.pending), row_group_size=1 << 20)
+        self.writer.close()
+
+
 def make_parquet(d, n):
-    import pyarrow as pa
     import pyarrow.ipc as ipc
     import pyarrow.parquet as pq
     arrow = f"{d}/na64-{n}.arrow"
@@ -29,18 +50,9 @@ def make_parquet(d, n):
         if os.path.exists(out):
             continue
         reader = ipc.open_file(arrow)
-        writer = pq.ParquetWriter(out + ".partial", reader.schema, compression=codec)
-        pending, rows = [], 0
-        for i in range(reader.num_record_batches):
-            b = reader.get_batch(i)
-            pending.append(b)
-            rows += b.num_rows
-            if rows >= 1 << 20:
-                writer.write_table(pa.Table.from_batches(pending), row_group_size=1 << 20)
-                pending, rows = [], 0
-        if pending:
-            writer.write_table(pa.Table.from_batches(pending), row_group_size=1 << 20)
-        writer.close()
+        groups = RowGroups(pq.ParquetWriter(out + ".partial", reader.schema, compression=codec))
+        groups.add(reader)
+        groups.close()
         os.rename(out + ".partial", out)
         print(f"wrote {out} ({os.path.getsize(out) // 1_000_000} MB)", file=sys.stderr)
 
@@ -51,14 +63,12 @@ def make_parquet_sliced(d, n, codec, darkscan, slice_blocks=6104):
     of 16384, ~1e8 events: the same events as the whole-run EVC files), `darkscan export` turns the
     slice into Arrow, pyarrow appends it as 1M-row groups, and both slice files go."""
     import subprocess
-    import pyarrow as pa
     import pyarrow.ipc as ipc
     import pyarrow.parquet as pq
     out = f"{d}/na64-{n}-{codec}.parquet"
     evc, arrow = f"{d}/slice.evc", f"{d}/slice.arrow"
     step = slice_blocks * 16384
-    writer = None
-    pending, rows = [], 0
+    groups = None
     for first in range(0, n, step):
         count = min(n - first, step)
         subprocess.run([darkscan, "simulate", "--run", "4242", "--seed", "1", "--signal-rate", "1e-4", "--profile", "summary",
@@ -67,19 +77,11 @@ def make_parquet_sliced(d, n, codec, darkscan, slice_blocks=6104):
         subprocess.run([darkscan, "export", evc, "--compression", "lz4", "-o", arrow], check=True, stdout=subprocess.DEVNULL)
         os.unlink(evc)
         with ipc.open_file(arrow) as reader:
-            if writer is None:
-                writer = pq.ParquetWriter(out + ".partial", reader.schema, compression="lz4" if codec == "lz4_raw" else codec)
-            for i in range(reader.num_record_batches):
-                b = reader.get_batch(i)
-                pending.append(b)
-                rows += b.num_rows
-                if rows >= 1 << 20:
-                    writer.write_table(pa.Table.from_batches(pending), row_group_size=1 << 20)
-                    pending, rows = [], 0
+            if groups is None:
+                groups = RowGroups(pq.ParquetWriter(out + ".partial", reader.schema, compression="lz4" if codec == "lz4_raw" else codec))
+            groups.add(reader)
         os.unlink(arrow)
-    if pending:
-        writer.write_table(pa.Table.from_batches(pending), row_group_size=1 << 20)
-    writer.close()
+    groups.close()
     os.rename(out + ".partial", out)
     print(f"wrote {out} ({os.path.getsize(out) // 1_000_000} MB)", file=sys.stderr)
 

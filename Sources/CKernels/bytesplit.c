@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include "cpu.h"
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -32,13 +33,7 @@ static size_t encode4_ssse3(const uint8_t *src, size_t n, uint8_t *dst) {
 void dk_bytesplit_encode(const uint8_t *src, size_t n, size_t width, uint8_t *dst) {
     size_t from = 0;
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    static int use_ssse3 = -1;  // racing first calls store the same value, atomically
-    int use = __atomic_load_n(&use_ssse3, __ATOMIC_RELAXED);
-    if (use < 0) {
-        use = __builtin_cpu_supports("ssse3") ? 1 : 0;
-        __atomic_store_n(&use_ssse3, use, __ATOMIC_RELAXED);
-    }
-    if (use && width == 4) from = encode4_ssse3(src, n, dst);
+    if (width == 4 && dk_cpu_has_ssse3()) from = encode4_ssse3(src, n, dst);
 #endif
     for (size_t i = from; i < n; i++) {
         for (size_t j = 0; j < width; j++) dst[j * n + i] = src[i * width + j];

@@ -2,6 +2,7 @@
 // integrity equipment. One stream of 8-byte steps (~8 GB/s with SSE4.2) is far above what the
 // converter needs; three interleaved streams would be faster still.
 #include "CKernels.h"
+#include "cpu.h"
 #include <string.h>
 
 static uint32_t crc32c_table[8][256];
@@ -57,13 +58,7 @@ static uint32_t crc32c_sse42(uint32_t crc, const void *data, size_t len) {
 
 uint32_t dk_crc32c(uint32_t crc, const void *data, size_t len) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    static int use_hw = -1;  // racing first calls store the same value, atomically
-    int use = __atomic_load_n(&use_hw, __ATOMIC_RELAXED);
-    if (use < 0) {
-        use = __builtin_cpu_supports("sse4.2") ? 1 : 0;
-        __atomic_store_n(&use_hw, use, __ATOMIC_RELAXED);
-    }
-    if (use) return crc32c_sse42(crc, data, len);
+    if (dk_cpu_has_sse42()) return crc32c_sse42(crc, data, len);
 #endif
     return dk_crc32c_portable(crc, data, len);
 }

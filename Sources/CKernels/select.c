@@ -2,6 +2,7 @@
 // bit mask, and write the indices of the passing values. Most masks of a selective cut are 0
 // and cost one compare and one test. NaN fails every comparison, != included.
 #include "CKernels.h"
+#include "cpu.h"
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -99,12 +100,7 @@ static size_t select_f32(const float *v, size_t n, int op, float c, int32_t *out
 size_t dk_select_f32(const float *v, size_t n, int op, float c, int32_t *out) {
     int use = 0;
 #if defined(__x86_64__) && defined(__clang__)
-    static int use_avx2 = -1;  // racing first calls store the same value, atomically
-    use = __atomic_load_n(&use_avx2, __ATOMIC_RELAXED);
-    if (use < 0) {
-        use = __builtin_cpu_supports("avx2") ? 1 : 0;
-        __atomic_store_n(&use_avx2, use, __ATOMIC_RELAXED);
-    }
+    use = dk_cpu_has_avx2();
 #endif
     return select_f32(v, n, op, c, out, use);
 }

@@ -51,21 +51,12 @@ extension RecoSimulator {
             veto[i] = counters
             srd[i] = Float(t.srd[0] + t.srd[1] + t.srd[2])
             trackP[i] = Float(t.momentum * (1 + 0.01 * rng.fastGauss()))
-            trackChi2[i] = Float(fastChiSquare(3, &rng) / 3)
+            trackChi2[i] = Float(chiSquare(3, &rng) / 3)
             nTracks[i] = rng.uniform() < 0.05 ? 2 : 1
             missing[i] = Float(physics.energy - ecal)
         }
         batch.noteAppendedEvents(n)
         return batch
-    }
-
-    func fastChiSquare(_ dof: Int, _ rng: inout SimRandom) -> Double {
-        var s = 0.0
-        for _ in 0..<dof {
-            let g = rng.fastGauss()
-            s += g * g
-        }
-        return s
     }
 }
 

@@ -5,14 +5,9 @@
 import Glibc
 #endif
 
-let fuzzPath = "/dev/shm/darkscan-fuzz-\(getpid()).evc"
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let fd = open(fuzzPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    guard fd >= 0 else { return 0 }
-    _ = write(fd, data, size)
-    close(fd)
+    guard let fuzzPath = fuzzInputFile(data, size, suffix: ".evc") else { return 0 }
     if let file = try? EVCFile(path: fuzzPath) {
         if let clusters = try? file.clusters() {
             for i in clusters.indices {

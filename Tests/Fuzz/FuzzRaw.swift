@@ -6,17 +6,13 @@
 import Glibc
 #endif
 
-let rawFuzzPath = "/dev/shm/darkscan-fuzz-\(getpid()).dat"
 let rawTable = try! ChannelMap.defaultMap().table(run: 1)
 let rawCalibration = try! CalibrationFile.defaultFile().calibration(run: 1, map: rawTable)
 let rawSchema = NA64Schema.make(converted: true)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let fd = open(rawFuzzPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    guard fd >= 0 else { return 0 }
-    _ = write(fd, data, size)
-    close(fd)
+    guard let rawFuzzPath = fuzzInputFile(data, size, suffix: ".dat") else { return 0 }
     guard let reader = try? RawFileReader(path: rawFuzzPath, chunkSize: 1 << 16) else { return 0 }
     var ev = DecodedEvent()
     var reco = Reconstructor(calibration: rawCalibration, beamEnergy: 100)
