@@ -45,13 +45,23 @@ public enum EventDecoder {
         ev.reset()
         func w(_ byte: Int) -> UInt32 { RawFileReader.word(bytes, start + byte) }
         func fail(_ code: DAQError.Code, _ byte: Int, _ why: String) -> DAQError { DAQError(code, why, offset: fileOffset + byte) }
+        // The reader checks envelopes before events get here; these checks keep decode safe on
+        // any bytes all the same.
+        guard start >= 0, bytes.count - start >= DATE.headerSize else { throw fail(.truncated, 0, "event shorter than a DATE header") }
         let size = Int(w(0))
+        guard size >= DATE.headerSize, size <= bytes.count - start, let type = DATE.EventType(rawValue: w(16)) else {
+            throw fail(.badHeader, 0, "not an acceptable DATE event header")
+        }
         let id1 = w(28)
-        ev.header = DATE.Header(size: size, type: DATE.EventType(rawValue: w(16))!, run: w(20), eventNumber: w(24),
+        ev.header = DATE.Header(size: size, type: type, run: w(20), eventNumber: w(24),
                                 spill: id1 >> 20, eventInSpill: id1 & 0xF_FFFF, trigger: w(32), time: w(64))
         var p = DATE.headerSize
         while p < size {
+            guard p + Equipment.overhead <= size else { throw fail(.structure, p, "equipment cut off by the event's end") }
             let eqSize = Int(w(p))
+            guard eqSize >= Equipment.overhead, eqSize % 4 == 0, eqSize <= size - p else {
+                throw fail(.structure, p, "equipment with an impossible size \(eqSize)")
+            }
             let kind = w(p + 4)
             let s0 = w(p + 28), s1 = w(p + 32), s2 = w(p + 36)
             let source = Int(s0 >> 16 & 0x3FF)

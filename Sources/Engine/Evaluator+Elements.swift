@@ -44,7 +44,7 @@ extension Evaluator {
     func elementMask(_ e: Expr, _ d: Domain) throws(EVCError) -> [Bool] {
         switch e {
         case .compare(let op, let a, let b):
-            if isBool(a) {
+            if a.isBoolean {
                 let x = try elementMask(a, d), y = try elementMask(b, d)
                 return zip(x, y).map { op == .eq ? $0 == $1 : $0 != $1 }
             }

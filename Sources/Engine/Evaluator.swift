@@ -32,7 +32,7 @@ struct Evaluator {
         case .not(let inner): return SelectionOps.minus(sel, try filter(inner, sel))
         case .compare(let op, let a, let b):
             if let fast = try compareFast(op, a, b, sel) { return fast }
-            if isBool(a) {
+            if a.isBoolean {
                 let x = try mask(a), y = try mask(b)
                 return sel.filter { op == .eq ? x[Int($0)] == y[Int($0)] : x[Int($0)] != y[Int($0)] }
             }
@@ -98,14 +98,6 @@ struct Evaluator {
         }
     }
 
-    func isBool(_ e: Expr) -> Bool {
-        switch e {
-        case .boolean, .compare, .and, .or, .not, .inList: return true
-        case .scalar(_, let t), .element(_, let t, _, _), .arraySlice(_, let t, _, _, _), .listValues(_, let t, _): return t == .bool
-        case .reduce(let r, _, _): return r == .any || r == .all
-        default: return false
-        }
-    }
 
     /// An event-level condition as one Bool per event of the batch.
     func mask(_ e: Expr) throws(EVCError) -> [Bool] {

@@ -82,3 +82,16 @@ public struct CheckedQuery: Sendable {
         return s
     }
 }
+
+extension Expr {
+    /// True when the expression yields a truth value (comparisons, logic, bool columns, any/all),
+    /// so that `==` and `!=` between two of them compare truths.
+    public var isBoolean: Bool {
+        switch self {
+        case .boolean, .compare, .and, .or, .not, .inList: return true
+        case .scalar(_, let t), .element(_, let t, _, _), .arraySlice(_, let t, _, _, _), .listValues(_, let t, _): return t == .bool
+        case .reduce(let r, _, _): return r == .any || r == .all
+        default: return false
+        }
+    }
+}

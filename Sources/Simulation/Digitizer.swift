@@ -24,6 +24,8 @@ struct Digitizer {
     /// peak). A calibration with beam electrons measures gains in largest-sample ADC counts, so
     /// pulse heights are the calibration's gain times the energy divided by this.
     let peakFactor: Double
+    /// Pulse height per unit of energy for each cell: the calibration's gain over `peakFactor`.
+    let pulseGains: [Double]
     static let samples = 32
 
     private var amp = [Double](repeating: 0, count: Cells.count)
@@ -79,6 +81,7 @@ struct Digitizer {
             mean += best
         }
         peakFactor = mean / Double(phases)
+        pulseGains = s.calibration.gains.map { $0 / (mean / Double(phases)) }
     }
 
     @inline(__always) func shape(_ dt: Double) -> Double {
@@ -90,8 +93,7 @@ struct Digitizer {
     /// Appends the MSADC equipments of one physics event. Returns the in-time ECAL energy the
     /// cells were given (after the sampling resolution), for the truth file.
     mutating func digitize(_ t: TrueEvent, eventInSpill: UInt32, into builder: inout RawEventBuilder, _ rng: inout SimRandom) -> Double {
-        var gains = calibration.gains
-        for c in gains.indices { gains[c] /= peakFactor }
+        let gains = pulseGains
         var ecal = 0.0
         for i in 0..<72 {
             amp[Cells.ecal + i] = max(t.ecal[i], 0) * gains[Cells.ecal + i]

@@ -162,21 +162,23 @@ public struct RawSimulator: Sendable {
     func tracker(_ t: TrueEvent, into builder: inout RawEventBuilder, _ rng: inout SimRandom) {
         let nominal = physics.energy
         // Tracks: the beam particle, and a pile-up particle when it falls in the APV's ~75 ns.
-        var tracks: [(x0: Double, sx: Double, y0: Double, sy: Double, p: Double)] = []
-        tracks.append((3 * rng.gauss(), 2e-4 * rng.gauss(), 3 * rng.gauss(), 2e-4 * rng.gauss(), t.momentum))
+        typealias Track = (x0: Double, sx: Double, y0: Double, sy: Double, p: Double)
+        let beam: Track = (3 * rng.gauss(), 2e-4 * rng.gauss(), 3 * rng.gauss(), 2e-4 * rng.gauss(), t.momentum)
+        var pile: Track? = nil
         if t.pileUpCount > 0 && abs(t.pileUpTime) < 75 {
-            tracks.append((3 * rng.gauss(), 2e-4 * rng.gauss(), 3 * rng.gauss(), 2e-4 * rng.gauss(), physics.energy * (1 + 0.01 * rng.gauss())))
+            pile = (3 * rng.gauss(), 2e-4 * rng.gauss(), 3 * rng.gauss(), 2e-4 * rng.gauss(), physics.energy * (1 + 0.01 * rng.gauss()))
         }
-        func position(_ tr: (x0: Double, sx: Double, y0: Double, sy: Double, p: Double), z: Double) -> (Double, Double) {
+        func position(_ tr: Track, z: Double) -> (Double, Double) {
             var x = tr.x0 + tr.sx * z * 1000
             if z > Geometry.magnetZ { x += Geometry.kick(tr.p) * (z - Geometry.magnetZ) * 1000 }
             return (x - Geometry.centreOffset(z: z, nominal: nominal), tr.y0 + tr.sy * z * 1000)
         }
         builder.beginEquipment(.apv, sourceID: Self.apvSource)
         for (s, z) in Geometry.mmZ.enumerated() {
-            for tr in tracks {
-                let (x, y) = position(tr, z: z)
-                for (plane, u) in [(2 * s, x), (2 * s + 1, y)] where rng.uniform() < Self.stripEfficiency {
+            for k in 0..<(pile == nil ? 1 : 2) {
+                let (x, y) = position(k == 0 ? beam : pile!, z: z)
+                for axis in 0..<2 where rng.uniform() < Self.stripEfficiency {
+                    let plane = 2 * s + axis, u = axis == 0 ? x : y
                     let centre = (u + Self.hitSmearing * rng.gauss()) / Geometry.stripPitch + Geometry.centreStrip
                     let charge = max(100, 300 * (1 + 0.3 * rng.gauss()))
                     let sigma = 1.2
@@ -199,9 +201,10 @@ public struct RawSimulator: Sendable {
         builder.beginEquipment(.straw, sourceID: Self.strawSource)
         let inTime = (calibration.strawWindow.lowerBound + calibration.strawWindow.upperBound) / 2
         for (s, z) in Geometry.strawZ.enumerated() {
-            let (x, y) = position(tracks[0], z: z)
-            for (plane, u) in [(2 * s, x), (2 * s + 1, y)] {
-                let wire = Int((u / Geometry.strawPitch + Geometry.centreWire).rounded(.down))
+            let (x, y) = position(beam, z: z)
+            for axis in 0..<2 {
+                let plane = 2 * s + axis
+                let wire = Int(((axis == 0 ? x : y) / Geometry.strawPitch + Geometry.centreWire).rounded(.down))
                 if rng.uniform() < 0.95 && (0..<EventDecoder.wiresPerPlane).contains(wire) {
                     builder.straw(plane: plane, wire: wire, time: UInt32(max(0, inTime + 8 * rng.gauss())))
                 }

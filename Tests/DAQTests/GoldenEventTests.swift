@@ -92,3 +92,24 @@ import Testing
         #expect(s.withUnsafeBufferPointer { PulseFit.fit($0, pedestalSamples: 4, sampleNs: 12.5) }.saturated)
     }
 }
+
+/// The decoder on bytes the reader has not checked: an error, never a crash.
+@Suite struct UncheckedDecodeTests {
+    @Test func decoderRejectsAnythingItCannotHold() throws {
+        let table = try ChannelMap.defaultMap().table(run: 4242)
+        let golden = GoldenEventTests.bytes
+        var ev = DecodedEvent()
+        var cases: [[UInt8]] = [[], Array(golden[..<40]), Array(golden[..<200])]
+        var badType = golden
+        badType[16] = 99
+        cases.append(badType)
+        var hugeEquipment = golden
+        hugeEquipment[68 + 2] = 0x7F
+        cases.append(hugeEquipment)
+        for bytes in cases {
+            #expect(throws: DAQError.self) {
+                try bytes.withUnsafeBytes { try EventDecoder.decode($0, at: 0, fileOffset: 0, table: table, into: &ev) }
+            }
+        }
+    }
+}

@@ -74,14 +74,6 @@ struct ReferenceEvaluator {
         }
     }
 
-    func isBool(_ e: Expr) -> Bool {
-        switch e {
-        case .boolean, .compare, .and, .or, .not, .inList: return true
-        case .scalar(_, let t), .element(_, let t, _, _), .arraySlice(_, let t, _, _, _), .listValues(_, let t, _): return t == .bool
-        case .reduce(let r, _, _): return r == .any || r == .all
-        default: return false
-        }
-    }
 
     /// Event-level condition.
     func truth(_ e: Expr, _ i: Int) -> Bool {
@@ -91,7 +83,7 @@ struct ReferenceEvaluator {
         case .or(let xs): return xs.contains { truth($0, i) }
         case .not(let x): return !truth(x, i)
         case .compare(let op, let a, let b):
-            if isBool(a) { return op == .eq ? truth(a, i) == truth(b, i) : truth(a, i) != truth(b, i) }
+            if a.isBoolean { return op == .eq ? truth(a, i) == truth(b, i) : truth(a, i) != truth(b, i) }
             return cmp(op, number(a, i), number(b, i))
         case .inList(let a, let vs): let x = number(a, i); return vs.contains(x)
         case .scalar(let c, _): return value(c, i) != 0
@@ -118,7 +110,7 @@ struct ReferenceEvaluator {
     func elementTruth(_ e: Expr, _ d: Domain, _ i: Int, _ k: Int) -> Bool {
         switch e {
         case .compare(let op, let a, let b):
-            if isBool(a) { return op == .eq ? elementTruth(a, d, i, k) == elementTruth(b, d, i, k) : elementTruth(a, d, i, k) != elementTruth(b, d, i, k) }
+            if a.isBoolean { return op == .eq ? elementTruth(a, d, i, k) == elementTruth(b, d, i, k) : elementTruth(a, d, i, k) != elementTruth(b, d, i, k) }
             return cmp(op, elementNumber(a, d, i, k), elementNumber(b, d, i, k))
         case .inList(let a, let vs): return vs.contains(elementNumber(a, d, i, k))
         case .and(let xs): return xs.allSatisfy { elementTruth($0, d, i, k) }
