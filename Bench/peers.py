@@ -7,7 +7,8 @@ runs in its own process, since Polars fixes its pool at import.
 usage: peers.py make-parquet DIR N
        peers.py make-parquet-sliced DIR N CODEC DARKSCAN   one codec, simulated and exported ~1e8 events at a time
        peers.py run DIR N THREADS RUNS OUT.json      DuckDB and Polars
-       peers.py rdf DIR N THREADS RUNS OUT.json      ROOT RDataFrame on RNTuple (when ROOT imports)
+       peers.py make-rntuple DIR N [DARKSCAN]        ROOT RNTuple of every column, from DIR/na64-N.arrow or the run's slices
+       peers.py rdf DIR N THREADS RUNS OUT.json      ROOT RDataFrame on that RNTuple (when ROOT imports)
 """
 import json
 import os
@@ -57,18 +58,15 @@ def make_parquet(d, n):
         print(f"wrote {out} ({os.path.getsize(out) // 1_000_000} MB)", file=sys.stderr)
 
 
-def make_parquet_sliced(d, n, codec, darkscan, slice_blocks=6104):
-    """Writes DIR/na64-N-CODEC.parquet without a whole copy of the events in another format on
-    disk: `darkscan simulate --first-event` makes the run's events a slice at a time (6104 blocks
-    of 16384, ~1e8 events: the same events as the whole-run EVC files), `darkscan export` turns the
-    slice into Arrow, pyarrow appends it as 1M-row groups, and both slice files go."""
+def slices(d, n, darkscan, slice_blocks=6104):
+    """The run's events as Arrow, a slice at a time, without a whole copy in another format on
+    disk: `darkscan simulate --first-event` makes ~1e8 events (6104 blocks of 16384: the same
+    events as the whole-run EVC files), `darkscan export` turns them into Arrow, the caller reads
+    the open file, and both slice files go."""
     import subprocess
     import pyarrow.ipc as ipc
-    import pyarrow.parquet as pq
-    out = f"{d}/na64-{n}-{codec}.parquet"
     evc, arrow = f"{d}/slice.evc", f"{d}/slice.arrow"
     step = slice_blocks * 16384
-    groups = None
     for first in range(0, n, step):
         count = min(n - first, step)
         subprocess.run([darkscan, "simulate", "--run", "4242", "--seed", "1", "--signal-rate", "1e-4", "--profile", "summary",
@@ -77,13 +75,42 @@ def make_parquet_sliced(d, n, codec, darkscan, slice_blocks=6104):
         subprocess.run([darkscan, "export", evc, "--compression", "lz4", "-o", arrow], check=True, stdout=subprocess.DEVNULL)
         os.unlink(evc)
         with ipc.open_file(arrow) as reader:
-            if groups is None:
-                groups = RowGroups(pq.ParquetWriter(out + ".partial", reader.schema, compression="lz4" if codec == "lz4_raw" else codec))
-            groups.add(reader)
+            yield reader
         os.unlink(arrow)
+
+
+def make_parquet_sliced(d, n, codec, darkscan):
+    """DIR/na64-N-CODEC.parquet from the run's slices, appended as 1M-row groups."""
+    import pyarrow.parquet as pq
+    out = f"{d}/na64-{n}-{codec}.parquet"
+    groups = None
+    for reader in slices(d, n, darkscan):
+        if groups is None:
+            groups = RowGroups(pq.ParquetWriter(out + ".partial", reader.schema, compression="lz4" if codec == "lz4_raw" else codec))
+        groups.add(reader)
     groups.close()
     os.rename(out + ".partial", out)
     print(f"wrote {out} ({os.path.getsize(out) // 1_000_000} MB)", file=sys.stderr)
+
+
+def make_rntuple(d, n, darkscan=None):
+    """DIR/na64-N.rntuple.root: every column, from DIR/na64-N.arrow or, given DARKSCAN, from the
+    run's slices, streamed through one RNTupleWriter (Bench/rntuple.py); its first batch of events
+    is read back with RDataFrame and compared value by value before the file counts as made."""
+    import pyarrow.ipc as ipc
+    from rntuple import RNTupleSink, verify
+    out = f"{d}/na64-{n}.rntuple.root"
+    sink, first = None, None
+    readers = slices(d, n, darkscan) if darkscan else [ipc.open_file(f"{d}/na64-{n}.arrow")]
+    for reader in readers:
+        if sink is None:
+            sink, first = RNTupleSink(out + ".unchecked", reader.schema), reader.get_batch(0)
+        sink.add(reader)
+    sink.close()
+    verify(out + ".unchecked", first)
+    os.rename(out + ".unchecked", out)
+    os.rename(out + ".unchecked.h", out + ".h")
+    print(f"wrote {out} ({os.path.getsize(out) // 1_000_000} MB, {sink.rows} events; first {min(first.num_rows, 4096)} checked value by value)", file=sys.stderr)
 
 
 def timed(runs, fn):
@@ -166,6 +193,9 @@ if __name__ == "__main__":
         make_parquet(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "make-parquet-sliced":
         make_parquet_sliced(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
+    elif sys.argv[1] == "make-rntuple":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        make_rntuple(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None)
     elif sys.argv[1] == "rdf":
         pass  # handled at the end of the file, once the ROOT functions are defined
     elif sys.argv[1] == "run":
@@ -175,46 +205,45 @@ if __name__ == "__main__":
         run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
 
 
-# ROOT RDataFrame on RNTuple. Only the scalar columns the counts read go into the RNTuple (ROOT's
-# numpy bridge takes flat columns); its skim is not measured.
-RNTUPLE_COLUMNS = ["missing_energy", "veto", "srd_e_sum", "ecal_pre_e", "hcal_e", "ecal_e", "event"]
-
-
-def make_rntuple(d, n):
-    out = f"{d}/na64-{n}-scalars.rntuple.root"
-    if os.path.exists(out):
-        return out
-    import pyarrow.parquet as pq
-    import ROOT
-    table = pq.read_table(f"{d}/na64-{n}-zstd.parquet", columns=RNTUPLE_COLUMNS)
-    arrays = {c: table.column(c).to_numpy() for c in RNTUPLE_COLUMNS}
-    opts = ROOT.RDF.RSnapshotOptions()
-    opts.fOutputFormat = ROOT.RDF.ESnapshotOutputFormat.kRNTuple
-    opts.fCompressionAlgorithm = ROOT.RCompressionSetting.EAlgorithm.kZSTD
-    opts.fCompressionLevel = 5
-    ROOT.RDF.FromNumpy(arrays).Snapshot("events", out + ".partial", RNTUPLE_COLUMNS, opts)
-    os.rename(out + ".partial", out)
-    print(f"wrote {out} ({os.path.getsize(out) // 1_000_000} MB)", file=sys.stderr)
-    return out
-
-
+# ROOT RDataFrame on the RNTuple that make_rntuple wrote (every column, zstd level 5): the cut flow
+# as a chain of jitted string filters, as an analysis writes it, and the skim as a Snapshot of
+# every column into an RNTuple.
 def rdf_run(d, n, threads, runs, out_json):
     import ROOT
+    from rntuple import declare_types
     if threads > 1:
         ROOT.EnableImplicitMT(threads)
-    path = make_rntuple(d, n)
+    path = f"{d}/na64-{n}.rntuple.root"
+    declare_types(path)
     cuts = {"count seed": ["missing_energy > 50", "veto == 0"],
             "count 5 cuts": ["srd_e_sum > 1", "ecal_pre_e > 0.5", "missing_energy > 50", "hcal_e < 1", "veto == 0"]}
-    rows = []
-    for work, cs in cuts.items():
-        def flow():
+
+    def flow(cs):
+        def go():
             node = ROOT.RDataFrame("events", path)
             counts = []
             for c in cs:
                 node = node.Filter(c)
                 counts.append(node.Count())
             return [int(x.GetValue()) for x in counts]
-        med, lo, hi, result = timed(runs, flow)
+        return go
+
+    def skim():
+        out = f"{path}.rdf-skim-{threads}.root"
+        df = ROOT.RDataFrame("events", path)
+        columns = [str(c) for c in df.GetColumnNames() if "." not in str(c)]
+        opts = ROOT.RDF.RSnapshotOptions()
+        opts.fOutputFormat = ROOT.RDF.ESnapshotOutputFormat.kRNTuple
+        opts.fCompressionAlgorithm = ROOT.RCompressionSetting.EAlgorithm.kZSTD
+        opts.fCompressionLevel = 5
+        df.Filter(cuts["count seed"][0]).Filter(cuts["count seed"][1]).Snapshot("events", out, columns, opts)
+        selected = int(ROOT.RDataFrame("events", out).Count().GetValue())
+        os.unlink(out)
+        return [selected]
+
+    rows = []
+    for work, fn in (("count seed", flow(cuts["count seed"])), ("count 5 cuts", flow(cuts["count 5 cuts"])), ("skim seed, all cols", skim)):
+        med, lo, hi, result = timed(runs, fn)
         rows.append({"engine": "rdataframe", "file": "rntuple-zstd", "work": work, "threads": threads,
                      "events_per_second": n / med, "min": n / hi, "max": n / lo, "selected": result[-1],
                      "bytes": os.path.getsize(path)})
@@ -223,4 +252,5 @@ def rdf_run(d, n, threads, runs, out_json):
 
 
 if __name__ == "__main__" and sys.argv[1] == "rdf":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     rdf_run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
