@@ -35,8 +35,9 @@ print()
 header = f"{'work':20} {'thr':>3}  {'darkscan evc-lz4':>17} {'evc-zstd':>12}  {'duckdb pq-zstd':>15} {'pq-lz4':>12}  {'polars pq-zstd':>15} {'pq-lz4':>12}  {'RDF rntuple':>12}   {'DS/duckdb':>9} {'DS/polars':>9} {'DS/RDF':>8} {'DS/bound':>8}"
 print(header)
 ratios = []
+thread_counts = sorted({r["threads"] for r in rows})
 for work in ("count seed", "count 5 cuts", "skim seed, all cols"):
-    for t in (1, 2):
+    for t in thread_counts:
         def v(e, f):
             r = find(e, f, work, t)
             return r["events_per_second"] if r else None

@@ -9,8 +9,11 @@ public struct BenchConfig: Sendable {
     public var out = "Bench/results"
     /// Which EVC codecs to measure (scan-bench), for runs that keep one file on disk at a time.
     public var codecs = ["lz4", "zstd"]
+    /// The thread counts to measure: 1 and `--threads T` (default 2, this machine's cores).
+    public var threadCounts = [1, 2]
 
-    /// Reads `--events N --runs R (>= 5) --dir DIR --out DIR --codecs C,C`; exits 64 on anything else.
+    /// Reads `--events N --runs R (>= 5) --dir DIR --out DIR --codecs C,C --threads T`; exits 64 on
+    /// anything else.
     public init(name: String, defaultEvents: Int) {
         events = defaultEvents
         var args = CommandLine.arguments.dropFirst()
@@ -21,11 +24,18 @@ public struct BenchConfig: Sendable {
             case "--dir": dir = args.popFirst() ?? dir
             case "--out": out = args.popFirst() ?? out
             case "--codecs": codecs = (args.popFirst() ?? "").split(separator: ",").map(String.init)
+            case "--threads":
+                guard let t = Int(args.popFirst() ?? ""), t >= 1 else { usage(name) }
+                threadCounts = t == 1 ? [1] : [1, t]
             default:
-                FileHandle.standardError.write(Data("usage: \(name) [--events N] [--runs R>=5] [--dir DIR] [--out DIR] [--codecs lz4,zstd]\n".utf8))
-                exit(64)
+                usage(name)
             }
         }
+    }
+
+    private func usage(_ name: String) -> Never {
+        FileHandle.standardError.write(Data("usage: \(name) [--events N] [--runs R>=5] [--dir DIR] [--out DIR] [--codecs lz4,zstd] [--threads T]\n".utf8))
+        exit(64)
     }
 
     /// Writes `rows` with the run's settings to `<out>/<date>-<host>-<suffix>.json`.

@@ -1,11 +1,11 @@
 // Scan benchmark: events/s of `count` (seed query and a 5-cut NA64 selection) and `skim` (all
-// columns) on 1 and 2 threads, for EVC files written with zstd and with lz4, next to the
+// columns) on 1 and T threads (--threads, default 2), for EVC files written with zstd and with lz4, next to the
 // machine's bound measured in the same run: decoding the same pages (decompression + byte
 // split, through the same page decoder) and cutting them with the fastest kernel we have
 // (16-wide compare to a bit mask), with none of the engine: no query, no selection vectors
 // between cuts, no cursors, no cut flow.
 //
-//   swift run -c release scan-bench [--events N] [--runs R] [--dir DIR] [--out DIR]
+//   swift run -c release scan-bench [--events N] [--runs R] [--dir DIR] [--out DIR] [--codecs C,C] [--threads T]
 import CKernels
 import Darkscan
 import Dispatch
@@ -98,7 +98,7 @@ for codec in config.codecs {
     let size = ds.files[0].fileSize
     print("\n\(path): \(ds.eventCount) events, \(size / 1_000_000) MB (\(codec))")
     print("work                   threads   events/s (min–max)                 bound events/s   ratio  selected")
-    for threads in [1, 2] {
+    for threads in config.threadCounts {
         var options = QueryOptions()
         options.threads = threads
         var selected = 0
