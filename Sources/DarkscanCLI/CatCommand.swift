@@ -7,8 +7,8 @@ struct CatCommand: ParsableCommand {
         commandName: "cat",
         abstract: "Print events of EVC files as a table, CSV or JSON.",
         discussion: """
-            Arrays print row-major (nested by shape in JSON), lists as [..], record lists as
-            [{member: value}, ..]. In JSON, NaN and infinities are the strings "nan", "inf", "-inf".
+            Arrays print row-major (nested by shape in JSON), lists as [..], record lists as \
+            [{member: value}, ..]. In JSON, NaN and infinities are the strings "nan", "inf", "-inf". \
             Only the pages holding the requested events and columns are decoded.
 
             Examples:

@@ -8,21 +8,21 @@ struct ConvertCommand: ParsableCommand {
         commandName: "convert",
         abstract: "Reconstruct raw NA64 DAQ files (DATE/MSADC) into an EVC file.",
         discussion: """
-            Decodes every event (Formats/RAW.md), takes pedestals, amplitudes and times from the
-            waveforms, calibrates cells to energies, drops cells out of time against the beam
-            counters, and writes the reconstructed quantities (ecal_e, missing_energy, hcal_e,
-            veto, srd_e, track_p, hit lists, ...; see `darkscan info`) with units. Spill scalers
+            Decodes every event (Formats/RAW.md), takes pedestals, amplitudes and times from the \
+            waveforms, calibrates cells to energies, drops cells out of time against the beam \
+            counters, and writes the reconstructed quantities (ecal_e, missing_energy, hcal_e, \
+            veto, srd_e, track_p, hit lists, ...; see `darkscan info`) with units. Spill scalers \
             (EOT, triggers) are summed into the output metadata.
 
-            Bad events (truncated, bad CRC, impossible sizes, wrong markers, event numbers that
-            disagree, garbage between events) are skipped with a warning naming the file, the byte
-            and the reason, and counted; reading resumes at the next valid event. --strict stops
-            at the first one and writes nothing. The output appears only when complete; an
-            interrupted conversion leaves OUT.partial, which --resume continues without
+            Bad events (truncated, bad CRC, impossible sizes, wrong markers, event numbers that \
+            disagree, garbage between events) are skipped with a warning naming the file, the byte \
+            and the reason, and counted; reading resumes at the next valid event. --strict stops \
+            at the first one and writes nothing. The output appears only when complete; an \
+            interrupted conversion leaves OUT.partial, which --resume continues without \
             converting its clusters again.
 
-            Exit codes: 0 done (also with bad events skipped: see the summary, or --fail-on-bad);
-            1 unreadable input, a bad map or calibration, or a bad event under --strict;
+            Exit codes: 0 done (also with bad events skipped: see the summary, or --fail-on-bad); \
+            1 unreadable input, a bad map or calibration, or a bad event under --strict; \
             64 bad usage.
 
             Examples:

@@ -7,8 +7,8 @@ struct CountCommand: ParsableCommand {
         commandName: "count",
         abstract: "Run cuts over a dataset and print the cut flow.",
         discussion: """
-            Each comma-separated cut is a line of the cut flow, named by its own text or by
-            'name: expr'. Units convert (50000 MeV = 50 GeV); names may be written with spaces
+            Each comma-separated cut is a line of the cut flow, named by its own text or by \
+            'name: expr'. Units convert (50000 MeV = 50 GeV); names may be written with spaces \
             for underscores (missing energy = missing_energy). Formats/QUERY.md has the language.
 
             Examples:
@@ -17,7 +17,7 @@ struct CountCommand: ParsableCommand {
               darkscan count data/ --define "ps = ecal_pre_e" --where "ps > 0.5 GeV, missing energy > 50 GeV" --json
               darkscan count run.evc --where "srd_e_sum < 80 MeV" --weight "1 / track_chi2"
 
-            Exit codes: 0 success; 1 damaged or unreadable input; 2 an error in the query;
+            Exit codes: 0 success; 1 damaged or unreadable input; 2 an error in the query; \
             64 bad usage.
             """
     )

@@ -7,10 +7,10 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write events as an Arrow IPC file (Feather v2) for pyarrow, polars and duckdb.",
         discussion: """
-            Fixed-size arrays become FixedSizeList (nested, one level per dimension), lists become
-            List (of Struct for record lists); units and descriptions are field metadata, the
-            query and its cut flow schema metadata. Buffers are compressed as the Arrow format
-            defines it (one LZ4 frame or zstd frame per buffer). Memory stays bounded: one batch
+            Fixed-size arrays become FixedSizeList (nested, one level per dimension), lists become \
+            List (of Struct for record lists); units and descriptions are field metadata, the \
+            query and its cut flow schema metadata. Buffers are compressed as the Arrow format \
+            defines it (one LZ4 frame or zstd frame per buffer). Memory stays bounded: one batch \
             at a time.
 
             Examples:
@@ -18,7 +18,7 @@ struct ExportCommand: ParsableCommand {
               darkscan export 'runs/*.evc' --where "missing energy > 50 GeV, veto == 0" --columns run,event,ecal_e,ecal_cells -o cand.arrow
               python3 -c "import pyarrow.ipc as i; print(i.open_file('cand.arrow').read_all())"
 
-            Exit codes: 0 success; 1 damaged or unreadable input, or an output that cannot be
+            Exit codes: 0 success; 1 damaged or unreadable input, or an output that cannot be \
             written; 2 an error in the query; 64 bad usage.
             """
     )

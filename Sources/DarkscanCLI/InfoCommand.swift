@@ -6,8 +6,8 @@ struct InfoCommand: ParsableCommand {
         commandName: "info",
         abstract: "Show schema, units, events, clusters and per-column storage of EVC files.",
         discussion: """
-            For each file: events, clusters, metadata (run numbers, producer, skim query and cut
-            flow), the schema with units, and per column the codecs and encodings used, stored and
+            For each file: events, clusters, metadata (run numbers, producer, skim query and cut \
+            flow), the schema with units, and per column the codecs and encodings used, stored and \
             decoded sizes, the compression ratio, and the min/max of the values.
 
             Examples:

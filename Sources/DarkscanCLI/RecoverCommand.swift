@@ -6,9 +6,9 @@ struct RecoverCommand: ParsableCommand {
         commandName: "recover",
         abstract: "Turn an interrupted EVC file into a valid one holding every complete cluster.",
         discussion: """
-            A writer that dies leaves NAME.evc.partial. recover keeps every cluster whose block and
-            pages are whole and pass their checksums, drops what follows the last one, writes a new
-            index and footer in place, and renames NAME.evc.partial to NAME.evc. It says what was
+            A writer that dies leaves NAME.evc.partial. recover keeps every cluster whose block and \
+            pages are whole and pass their checksums, drops what follows the last one, writes a new \
+            index and footer in place, and renames NAME.evc.partial to NAME.evc. It says what was \
             kept and what was lost. A file that is already complete is left alone.
 
             Examples:

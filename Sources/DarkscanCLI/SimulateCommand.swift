@@ -9,19 +9,20 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Generate NA64-like events: raw DAQ files (with a truth file) or reconstructed EVC.",
         discussion: """
-            Physics after ../shared/NA64.md: 1% beam spread; ECAL showers shared across preshower
-            and main cells with resolution 10%/sqrt(E) (+) 3% and a low tail; SRD photons for
-            electrons and positrons; hadrons sharing energy between ECAL and HCAL; muons as MIPs;
-            dimuon pairs; pile-up; A' signal events at --signal-rate with the A' energy spectrum
+            Physics after ../shared/NA64.md: 1% beam spread; ECAL showers shared across preshower \
+            and main cells with resolution 10%/sqrt(E) (+) 3% and a low tail; SRD photons for \
+            electrons and positrons; hadrons sharing energy between ECAL and HCAL; muons as MIPs; \
+            dimuon pairs; pile-up; A' signal events at --signal-rate with the A' energy spectrum \
             of --mass. The output is the same for a seed whatever the number of threads.
 
-            --format raw (the default for a .dat name) writes a DATE raw file as the NA64 DAQ
-            does (Formats/RAW.md): spills, scalers, every MSADC channel of the channel map
-            digitized with pedestals, noise, pulse shapes and saturation, Micromegas and straw
-            hits, a CRC32C per event. The truth of each event (kind, true energies) goes to
+            --format raw (the default for a .dat name) writes a DATE raw file as the NA64 DAQ \
+            does (Formats/RAW.md): spills, scalers, every MSADC channel of the channel map \
+            digitized with pedestals, noise, pulse shapes and saturation, Micromegas and straw \
+            hits, a CRC32C per event. The truth of each event (kind, true energies) goes to \
             NAME.truth.evc beside it. `darkscan convert` reconstructs the raw file.
-            --format evc (the default for other names) writes reconstructed-level events
-            straight to EVC, fast, for benchmarks; --profile summary keeps only the scalar
+
+            --format evc (the default for other names) writes reconstructed-level events \
+            straight to EVC, fast, for benchmarks; --profile summary keeps only the scalar \
             columns (run, event, ecal_e, hcal_e, veto, srd_e_sum, track_p, missing_energy, ...).
 
             Examples:

@@ -7,15 +7,15 @@ struct SkimCommand: ParsableCommand {
         commandName: "skim",
         abstract: "Write the events passing the cuts to a new EVC file.",
         discussion: """
-            The output holds all fields (or those of --select) of the surviving events, and in
-            its metadata the query, the cut flow and the input files (see 'darkscan info').
+            The output holds all fields (or those of --select) of the surviving events, and in \
+            its metadata the query, the cut flow and the input files (see 'darkscan info'). \
             The output is written as OUT.partial and renamed when complete.
 
             Examples:
               darkscan skim run4242.evc --where "missing energy > 50 GeV, veto == 0" -o candidates.evc
               darkscan skim 'runs/*.evc' --where "ecal_e < 50 GeV, hcal_e < 1 GeV" --select run,event,ecal_e,hcal_e -o box.evc
 
-            Exit codes: 0 success; 1 damaged or unreadable input, or an output that cannot be
+            Exit codes: 0 success; 1 damaged or unreadable input, or an output that cannot be \
             written; 2 an error in the query; 64 bad usage.
             """
     )

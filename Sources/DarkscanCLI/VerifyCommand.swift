@@ -7,8 +7,8 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check every checksum of EVC files and decode every page.",
         discussion: """
-            Checks the trailer, footer, index and cluster blocks and every page (XXH3-64), and
-            decodes every page. Problems are listed by cluster, column and page; verification goes
+            Checks the trailer, footer, index and cluster blocks and every page (XXH3-64), and \
+            decodes every page. Problems are listed by cluster, column and page; verification goes \
             on after a bad page. Exit code 1 when any file has a problem.
 
             Examples:
