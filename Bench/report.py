@@ -57,7 +57,17 @@ for work in ("count seed", "count 5 cuts", "skim seed, all cols"):
                        "darkscan_over_rdataframe": rr, "darkscan_lz4_over_bound": rb})
         print(f"{work:20} {t:>3}  {fmt(ds_lz4)} {fmt(ds_zstd)}  {fmt(dk_z)} {fmt(dk_l)}  {fmt(pl_z)} {fmt(pl_l)}  {fmt(rdf)}   "
               f"{(f'{rdk:8.1f}x' if rdk else '—'):>9} {(f'{rpl:8.1f}x' if rpl else '—'):>9} {(f'{rr:7.1f}x' if rr else '—'):>8} {(f'{rb:7.2f}' if rb else '—'):>8}")
+selected = {}
+for r in rows:
+    selected.setdefault(r["work"], {}).setdefault(r["selected"], set()).add(f"{r['engine']} {r['file']}")
+print()
+for work, counts in selected.items():
+    if len(counts) == 1:
+        print(f"{work}: every engine selected {next(iter(counts)):,} events")
+    else:
+        print(f"{work}: ENGINES DISAGREE on the events selected: " + "; ".join(f"{c:,} by {', '.join(sorted(w))}" for c, w in counts.items()))
 print("\nDS/x: best Darkscan file over the peer's best file, same work and threads; DS/bound: Darkscan on evc-lz4 over the")
 print("machine's bound (decode the same pages + the fastest cut kernel, no engine) measured in the same run.")
-json.dump({"events": n, "rows": rows, "ratios": ratios}, open(out, "w"), indent=1)
+json.dump({"events": n, "rows": rows, "ratios": ratios,
+           "selected": {w: {str(c): sorted(e) for c, e in counts.items()} for w, counts in selected.items()}}, open(out, "w"), indent=1)
 print(f"\nwrote {out}")
