@@ -104,12 +104,11 @@ def make_rntuple(d, n, darkscan=None):
     readers = slices(d, n, darkscan) if darkscan else [ipc.open_file(f"{d}/na64-{n}.arrow")]
     for reader in readers:
         if sink is None:
-            sink, first = RNTupleSink(out + ".unchecked", reader.schema), reader.get_batch(0)
+            sink, first = RNTupleSink(out, reader.schema), reader.get_batch(0)
         sink.add(reader)
     sink.close()
-    verify(out + ".unchecked", first)
-    os.rename(out + ".unchecked", out)
-    os.rename(out + ".unchecked.h", out + ".h")
+    verify(sink.partial, first)
+    os.rename(sink.partial, out)
     print(f"wrote {out} ({os.path.getsize(out) // 1_000_000} MB, {sink.rows} events; first {min(first.num_rows, 4096)} checked value by value)", file=sys.stderr)
 
 

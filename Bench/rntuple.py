@@ -7,6 +7,7 @@ same code writes the summary and the full event; the struct declarations are kep
 file (OUT.h) for the process that reads it back.
 
 usage as a module: RNTupleSink(path, arrow_schema) -> .add(reader) per Arrow file -> .close()
+writes PATH.partial and PATH.h; the caller checks the file (verify) and renames it.
 """
 import os
 
@@ -54,7 +55,7 @@ class _Column:
                 cpp, dtype = _scalar(sub.type)
                 members.append(f"  {cpp} {sub.name};")
                 copies.append(f"{v}_{j + 1}[k]")
-                self.buffers.append((f"const {cpp}*", lambda a, j=j, dtype=dtype: _values(a).field(j).to_numpy(zero_copy_only=False).astype(dtype, copy=False)))
+                self.buffers.append((f"const {cpp}*", lambda a, j=j, dtype=dtype: a.values.field(j).to_numpy(zero_copy_only=False).astype(dtype, copy=False)))
             structs.append(f"namespace dsbench {{ struct {field.name}_record {{\n" + "\n".join(members) + "\n}; }")
             self.type = f"std::vector<{struct}>"
             self.buffers.insert(0, ("const std::int32_t*", _offsets))
@@ -64,7 +65,7 @@ class _Column:
             cpp, dtype = _scalar(t.value_type)
             self.type = f"std::vector<{cpp}>"
             self.buffers = [("const std::int32_t*", _offsets),
-                            (f"const {cpp}*", lambda a, dtype=dtype: _values(a).to_numpy(zero_copy_only=False).astype(dtype, copy=False))]
+                            (f"const {cpp}*", lambda a, dtype=dtype: a.values.to_numpy(zero_copy_only=False).astype(dtype, copy=False))]
             self.fill = f"p{index}->assign({v}_1 + {v}_0[i], {v}_1 + {v}_0[i + 1]);"
         else:
             cpp, dtype = _scalar(t)
@@ -86,10 +87,6 @@ def _flatten(a, dtype):
 
 def _offsets(a):
     return a.offsets.to_numpy().astype(np.int32, copy=False)
-
-
-def _values(a):
-    return a.values
 
 
 class RNTupleSink:
@@ -147,10 +144,10 @@ struct Writer {{
             self.rows += batch.num_rows
 
     def close(self):
+        """Finishes PATH.partial and writes the record structs to PATH.h."""
         self.writer.close()
         with open(self.path + ".h", "w") as f:
             f.write(self.header)
-        os.rename(self.partial, self.path)
 
 
 _declared = set()
@@ -164,9 +161,12 @@ def _declare(header):
 
 
 def declare_types(path):
-    """Declares the record structs of an RNTuple written by RNTupleSink, before reading it."""
-    if os.path.exists(path + ".h"):
-        _declare(open(path + ".h").read())
+    """Declares the record structs of an RNTuple written by RNTupleSink (PATH.h, or for
+    PATH.partial the same PATH.h), before reading it."""
+    header = path.removesuffix(".partial") + ".h"
+    if os.path.exists(header):
+        with open(header) as f:
+            _declare(f.read())
 
 
 def verify(path, batch, events=4096):
@@ -205,5 +205,6 @@ def verify(path, batch, events=4096):
         values = got[names.get(column, column)]
         if column in names:
             values = np.concatenate([np.asarray(v) for v in values]) if len(values) else np.array([])
-        if len(values) != len(expected) or not np.array_equal(values.astype(expected.dtype), expected):
+        floats = expected.dtype.kind == "f"  # a NaN written is a NaN read back
+        if len(values) != len(expected) or not np.array_equal(values.astype(expected.dtype), expected, equal_nan=floats):
             raise RuntimeError(f"{path}: column {column} differs from the Arrow input in the first {batch.num_rows} events")

@@ -98,7 +98,6 @@ struct Evaluator {
         }
     }
 
-
     /// An event-level condition as one Bool per event of the batch.
     func mask(_ e: Expr) throws(EVCError) -> [Bool] {
         if case .reduce(let r, let inner, let d) = e, r == .any || r == .all {

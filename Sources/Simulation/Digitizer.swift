@@ -80,8 +80,9 @@ struct Digitizer {
             }
             mean += best
         }
-        peakFactor = mean / Double(phases)
-        pulseGains = s.calibration.gains.map { $0 / (mean / Double(phases)) }
+        let factor = mean / Double(phases)
+        peakFactor = factor
+        pulseGains = s.calibration.gains.map { $0 / factor }
     }
 
     @inline(__always) func shape(_ dt: Double) -> Double {

@@ -74,7 +74,6 @@ struct ReferenceEvaluator {
         }
     }
 
-
     /// Event-level condition.
     func truth(_ e: Expr, _ i: Int) -> Bool {
         switch e {
