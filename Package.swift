@@ -8,6 +8,10 @@ let package = Package(
     products: [
         .library(name: "Darkscan", targets: ["Darkscan"]),
         .executable(name: "darkscan", targets: ["DarkscanCLI"]),
+        // The C library (include/darkscan.h), built as libDarkscanC.so with the SONAME
+        // libdarkscan.so.0 and the Swift runtime inside; tools/install-c installs it as
+        // libdarkscan.so with its header and darkscan.pc.
+        .library(name: "DarkscanC", type: .dynamic, targets: ["CDarkscan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +37,23 @@ let package = Package(
         .target(name: "Simulation", dependencies: ["EventFormat", "DAQ"]),
         // The embeddable reader library: the public Swift API.
         .target(name: "Darkscan", dependencies: ["EventFormat", "Query", "Engine", "Export"]),
+        // The C interface: the stable header and the small C part (last error, Python capsule
+        // destructors), and the Swift functions exported with @c. The unsafe linker flags (a
+        // static Swift runtime, a SONAME) are on this target only, which only the DarkscanC
+        // product contains: packages depending on the Darkscan product never see them.
+        .target(name: "CDarkscanABI"),
+        .target(
+            name: "CDarkscan",
+            dependencies: ["Darkscan", "CDarkscanABI"],
+            linkerSettings: [.unsafeFlags([
+                "-static-stdlib", "-Xlinker", "--no-undefined", "-Xlinker", "-soname=libdarkscan.so.0",
+                "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/CDarkscanABI/darkscan.map",
+                // Foundation (the engine's cut-flow formatting, JSON) and what it needs, named
+                // explicitly: a static link does not find them by itself.
+                "-lFoundation", "-lFoundationEssentials", "-lFoundationInternationalization", "-lCoreFoundation",
+                "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+            ])]
+        ),
         .executableTarget(
             name: "DarkscanCLI",
             dependencies: [
