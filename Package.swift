@@ -41,7 +41,7 @@ let package = Package(
         // destructors), and the Swift functions exported with @c. The unsafe linker flags (a
         // static Swift runtime, a SONAME) are on this target only, which only the DarkscanC
         // product contains: packages depending on the Darkscan product never see them.
-        .target(name: "CDarkscanABI"),
+        .target(name: "CDarkscanABI", exclude: ["darkscan.map", "darkscan.pc.in"]),
         .target(
             name: "CDarkscan",
             dependencies: ["Darkscan", "CDarkscanABI"],

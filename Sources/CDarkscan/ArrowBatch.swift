@@ -131,14 +131,15 @@ enum ArrowBatchExport {
     }
 
     /// Exports events `range` of `batch` (whose schema is the stream's) into `out` as a struct
-    /// array with one child per field.
-    static func export(_ batch: EventBatch, _ range: Range<Int>, into out: UnsafeMutablePointer<ArrowArray>) throws(CFailure) {
+    /// array with one child per field, fields in the order `order` (indices into the schema).
+    static func export(_ batch: EventBatch, _ range: Range<Int>, order: [Int], into out: UnsafeMutablePointer<ArrowArray>) throws(CFailure) {
         let schema = batch.schema
         let n = range.count, lo = range.lowerBound
         for c in schema.columns { _ = try column(batch, c) }
         // Lists first: an oversized one fails before anything is allocated.
         var listBounds: [Int: (Int, Int)] = [:]
-        for (fi, f) in schema.fields.enumerated() where f.elementsPerEvent == nil {
+        for fi in order where schema.fields[fi].elementsPerEvent == nil {
+            let f = schema.fields[fi]
             let ends = try column(batch, schema.columns(ofField: fi)[0]).buffer(UInt64.self)
             let start = lo == 0 ? 0 : Int(ends[lo - 1]), end = n == 0 ? start : Int(ends[range.upperBound - 1])
             guard end - start <= Int(Int32.max) else {
@@ -149,8 +150,8 @@ enum ArrowBatchExport {
         }
         let holder = BatchHolder(batch)
         var fields: [UnsafeMutablePointer<ArrowArray>] = []
-        for (fi, f) in schema.fields.enumerated() {
-            let cols = schema.columns(ofField: fi)
+        for fi in order {
+            let f = schema.fields[fi], cols = schema.columns(ofField: fi)
             switch f.kind {
             case .scalar:
                 fields.append(values(try column(batch, cols[0]), lo, n, holder))

@@ -65,9 +65,21 @@ enum ArrowLayout {
         }
     }
 
-    /// The top-level struct of a batch.
-    static func schema(_ s: Schema, metadata: [(String, String)]) -> ArrowField {
-        ArrowField(name: "", format: "+s", metadata: metadata, children: s.fields.map(field))
+    /// The top-level struct of a batch: the fields of `s` in the order `order`.
+    static func schema(_ s: Schema, order: [Int], metadata: [(String, String)]) -> ArrowField {
+        ArrowField(name: "", format: "+s", metadata: metadata, children: order.map { field(s.fields[$0]) })
+    }
+
+    /// Indices into `projection` (the dataset's schema restricted to `names`, in schema order)
+    /// of the fields in the order the caller named them.
+    static func order(_ projection: Schema, _ names: [String]?) throws(CFailure) -> [Int] {
+        guard let names else { return Array(projection.fields.indices) }
+        var seen = Set<String>()
+        return try names.map { (n) throws(CFailure) in
+            guard seen.insert(n).inserted else { throw .argument("column '\(n)' is named twice") }
+            guard let i = projection.fieldIndex(named: n) else { throw .argument("no field '\(n)'") }
+            return i
+        }
     }
 
     /// Schema metadata as the IPC export writes it.

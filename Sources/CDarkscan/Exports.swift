@@ -60,8 +60,10 @@ nonisolated(unsafe) let versionCString: UnsafeMutablePointer<CChar> = mallocStri
     exported(error) {
         let h = try Handles.dataset(dataset)
         guard let out else { throw CFailure.argument("out is NULL") }
-        let schema = try h.dataset.projection(try stringArray(columns, nColumns, "columns"))
-        ArrowSchemaExport.export(ArrowLayout.schema(schema, metadata: ArrowLayout.datasetMetadata(h.dataset, query: nil)), into: out)
+        let names = try stringArray(columns, nColumns, "columns")
+        let schema = try h.dataset.projection(names)
+        let order = try ArrowLayout.order(schema, names)
+        ArrowSchemaExport.export(ArrowLayout.schema(schema, order: order, metadata: ArrowLayout.datasetMetadata(h.dataset, query: nil)), into: out)
     }
 }
 

@@ -16,7 +16,8 @@ func queryText(_ p: UnsafePointer<CChar>?) throws(CFailure) -> String? {
     exported(error) {
         let h = try Handles.dataset(dataset)
         let (o, _) = try h.queryOptions(options)
-        _ = try h.dataset.projection(try stringArray(columns, nColumns, "columns"))
+        let names = try stringArray(columns, nColumns, "columns")
+        _ = try ArrowLayout.order(try h.dataset.projection(names), names)
         if let q = try queryText(query) { _ = try h.dataset.check(q, options: o) }
     }
 }

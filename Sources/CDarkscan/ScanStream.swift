@@ -21,6 +21,7 @@ final class ScanStream: @unchecked Sendable {
     let output: Schema
     let options: QueryOptions
     let batchEvents: Int
+    let order: [Int]
     let arrowSchema: ArrowField
     static let depth = 2
 
@@ -46,7 +47,8 @@ final class ScanStream: @unchecked Sendable {
         self.batchEvents = batchEvents
         output = try dataset.projection(fields)
         if let query { _ = try dataset.check(query, options: options) }
-        arrowSchema = ArrowLayout.schema(output, metadata: ArrowLayout.datasetMetadata(dataset, query: query))
+        order = try ArrowLayout.order(output, fields)
+        arrowSchema = ArrowLayout.schema(output, order: order, metadata: ArrowLayout.datasetMetadata(dataset, query: query))
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(cond, nil)
     }
@@ -76,7 +78,7 @@ final class ScanStream: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
         if case .batch(let b, let r) = item {
             do throws(CFailure) {
-                try ArrowBatchExport.export(b, r, into: out)
+                try ArrowBatchExport.export(b, r, order: order, into: out)
                 return 0
             } catch {
                 item = .failure(error)
@@ -242,12 +244,16 @@ final class ScanStream: @unchecked Sendable {
 }
 
 /// Gathers small groups of survivors into batches of about `target` events (copying them), and
-/// hands larger ones on as they are, in slices of at most `target` events (not copied).
+/// hands larger ones on as they are, in slices of at most `target` events (not copied). A
+/// gathered batch is handed on at the latest a quarter of a second after its first events came,
+/// so that a consumer (and Ctrl-C in Python) hears from a sparse scan.
 struct Coalescer {
     let output: Schema
     let target: Int
     let emit: (EventBatch, Range<Int>) throws(CFailure) -> Void
     var pending: EventBatch? = nil
+    var pendingSince: UInt64 = 0
+    static let maxDelayNanoseconds: UInt64 = 250_000_000
 
     init(output: Schema, target: Int, emit: @escaping (EventBatch, Range<Int>) throws(CFailure) -> Void) {
         self.output = output
@@ -270,6 +276,8 @@ struct Coalescer {
             return
         }
         if let p = pending, p.eventCount + n > target { try flush() }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if pending == nil { pendingSince = now }
         var p = pending ?? EventBatch(schema: output)
         for c in output.columns {
             guard let src = b.columns[c.index], let dst = p.columns[c.index] else { continue }
@@ -282,6 +290,7 @@ struct Coalescer {
         }
         p.noteAppendedEvents(n)
         pending = p
+        if p.eventCount >= target || now - pendingSince >= Self.maxDelayNanoseconds { try flush() }
     }
 
     mutating func flush() throws(CFailure) {

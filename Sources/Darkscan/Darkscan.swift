@@ -71,19 +71,25 @@ extension EVCDataset {
     }
 
     /// Calls `body` with batches of the events passing every cut, in file order, holding the
-    /// fields `fields` (all when nil). Returns the cut flow.
+    /// fields `fields` (all when nil). Returns the cut flow. The batches are the caller's: the
+    /// scan does not reuse their buffers, so they may be kept. An error thrown by `body` stops
+    /// the scan (within the clusters being read) and is rethrown.
     @discardableResult
     public func forEachSelected(_ query: String, fields: [String]? = nil, options: QueryOptions = QueryOptions(),
                                 _ body: (EventBatch) throws -> Void) throws -> CutFlow {
         let q = try check(query, options: options)
         let out = try projection(fields)
         var failure: Error? = nil
-        let flow = try Scan(dataset: self, query: q, options: options.scanOptions()).forEachSelected(output: out) { (b) throws(EVCError) in
-            guard failure == nil else { return }
-            do { try body(b) } catch { failure = error }
+        do {
+            return try Scan(dataset: self, query: q, options: options.scanOptions()).forEachSelected(output: out) { (b) throws(EVCError) in
+                do { try body(b) } catch {
+                    failure = error
+                    throw EVCError(.badArgument, "stopped by the caller")
+                }
+            }
+        } catch {
+            throw failure ?? error
         }
-        if let failure { throw failure }
-        return flow
     }
 
     /// The schema restricted to `names` (in schema order), or the whole schema.
