@@ -156,6 +156,8 @@ final class ScanStream: @unchecked Sendable {
         } catch let f as CFailure where f.code == ECANCELED {
             return
         } catch {
+            // What was read before the damage goes first.
+            try? co.flush()
             try? put(.failure(CFailure(error)))
         }
     }

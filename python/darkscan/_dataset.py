@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+import errno
 import json
 import os
 import threading
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Sequence, U
 
 from . import _native as N
 from ._cutflow import CutFlow
-from ._errors import ArgumentError
+from ._errors import ArgumentError, FileError
 
 if TYPE_CHECKING:
     import awkward
@@ -67,8 +68,8 @@ def _count_arg(value: Any, what: str) -> Optional[int]:
 class Dataset:
     """EVC files read as one dataset. Opening reads only headers and footers.
 
-    Use as a context manager, or call close(); scans made from a dataset keep working after it is
-    closed.
+    Use as a context manager, or call close(). Streams already being read when it is closed go
+    on; new scans and queries raise ArgumentError.
     """
 
     def __init__(self, paths: PathArg, *, verify_checksums: bool = True, threads: Optional[int] = None) -> None:
@@ -86,7 +87,7 @@ class Dataset:
     # -- lifetime ---------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Closes the dataset (again is fine). Scans already made keep working."""
+        """Closes the dataset (again is fine). Streams already being read go on."""
         with self._lock:
             if self._handle is not None:
                 N.lib.darkscan_close(ctypes.byref(self._handle))
@@ -265,18 +266,20 @@ class Scan:
         return pa.RecordBatchReader.from_stream(self)
 
     def __iter__(self) -> Iterator["pyarrow.RecordBatch"]:
-        """Record batches in file order. Python checks for Ctrl-C between batches."""
+        """Record batches in file order. Python checks for Ctrl-C between batches. A file
+        damaged mid-way raises FileError after the batches before the damage."""
         with self.reader() as r:
-            for batch in r:
-                yield batch
+            try:
+                for batch in r:
+                    yield batch
+            except OSError as e:  # pyarrow's form of the stream's EIO: the library's message
+                raise FileError(errno.EIO, str(e), reason="read") from None
 
     def to_arrow(self) -> "pyarrow.Table":
         """All selected events as a pyarrow Table (batches as chunks, not copied). Read batch by
         batch in Python, so Ctrl-C stops it between batches."""
         import pyarrow as pa
-        reader = self.reader()
-        batches = list(reader)
-        return pa.Table.from_batches(batches, schema=reader.schema)
+        return pa.Table.from_batches(list(self), schema=self.schema)
 
     def to_polars(self) -> "polars.DataFrame":
         """A polars DataFrame; arrays become Array columns, lists List, record lists List of Struct."""
