@@ -57,3 +57,13 @@ def test_c_example(pkg_config, runs, scratch):
     assert json.loads(cli("info", out, "--json").stdout)[0]["events"] == selected
     bad = subprocess.run([exe, "missing energy > 50 ns", out, *runs], capture_output=True, text=True)
     assert bad.returncode == 2 and "^" in bad.stderr
+
+
+def test_the_header_declares_exactly_what_the_library_exports(pkg_config):
+    import re
+    header = open(os.path.join(PREFIX, "include", "darkscan.h")).read()
+    declared = set(re.findall(r"^[a-z_ 0-9*]*?\b(darkscan_[a-z0-9_]+)\(", header, re.M))
+    out = subprocess.run(["nm", "-D", "--defined-only", os.path.join(PREFIX, "lib", "libdarkscan.so.0")],
+                         capture_output=True, text=True, check=True).stdout
+    exported = {line.split()[-1].split("@")[0] for line in out.splitlines() if " T darkscan_" in line}
+    assert declared == exported
