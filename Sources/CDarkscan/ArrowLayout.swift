@@ -35,16 +35,8 @@ enum ArrowLayout {
         }
     }
 
-    static func metadata(of f: Field) -> [(String, String)] {
-        var m: [(String, String)] = []
-        if !f.unit.symbol.isEmpty { m.append(("unit", f.unit.symbol)) }
-        if !f.description.isEmpty { m.append(("description", f.description)) }
-        m.append(("evc.field_id", String(f.id)))
-        return m
-    }
-
     static func field(_ f: Field) -> ArrowField {
-        let meta = metadata(of: f)
+        let meta = f.arrowMetadata
         switch f.kind {
         case .scalar(let t):
             return ArrowField(name: f.name, format: format(t), metadata: meta)
@@ -59,7 +51,7 @@ enum ArrowLayout {
             return ArrowField(name: f.name, format: "+l", metadata: meta, children: [ArrowField(name: "item", format: format(t))])
         case .recordList(let members):
             let record = ArrowField(name: "item", format: "+s", children: members.map {
-                ArrowField(name: $0.name, format: format($0.scalarType!), metadata: metadata(of: $0))
+                ArrowField(name: $0.name, format: format($0.scalarType!), metadata: $0.arrowMetadata)
             })
             return ArrowField(name: f.name, format: "+l", metadata: meta, children: [record])
         }

@@ -40,13 +40,7 @@ enum ArrowSchema {
         return field(name, tag, type, children: [], metadata: metadata)
     }
 
-    static func metadata(of f: Field) -> [(String, String)] {
-        var m: [(String, String)] = []
-        if !f.unit.symbol.isEmpty { m.append(("unit", f.unit.symbol)) }
-        if !f.description.isEmpty { m.append(("description", f.description)) }
-        m.append(("evc.field_id", String(f.id)))
-        return m
-    }
+    static func metadata(of f: Field) -> [(String, String)] { f.arrowMetadata }
 
     static func field(_ f: Field) -> FBObject {
         let meta = metadata(of: f)
@@ -76,5 +70,17 @@ enum ArrowSchema {
             .object(.vectorOfTables(s.fields.map(field))),  // 1 fields
             keyValues(metadata),  // 2 custom_metadata
         ])
+    }
+}
+
+extension Field {
+    /// The field's metadata in every Arrow form Darkscan writes (IPC files, C streams): the unit
+    /// symbol and the description when there are, and the stable EVC field id.
+    public var arrowMetadata: [(String, String)] {
+        var m: [(String, String)] = []
+        if !unit.symbol.isEmpty { m.append(("unit", unit.symbol)) }
+        if !description.isEmpty { m.append(("description", description)) }
+        m.append(("evc.field_id", String(id)))
+        return m
     }
 }

@@ -157,23 +157,23 @@ def query_options(*, weight=None, defines=None, n_minus_1=False, threads=None, b
     return o
 
 
-def stream_capsule(make) -> object:
-    """A PyCapsule "arrow_array_stream" around a stream that `make(pointer)` fills."""
-    p = lib.darkscan_malloc(ctypes.sizeof(ArrowArrayStream))
+def _capsule(struct, name, destructor, make) -> object:
+    """A PyCapsule named `name` around a `struct` that `make(pointer)` fills; the library's
+    destructor releases and frees it."""
+    p = lib.darkscan_malloc(ctypes.sizeof(struct))
     try:
         make(p)
     except BaseException:
         lib.darkscan_free(p)
         raise
-    return _capsule_new(p, ctypes.addressof(_STREAM_NAME), _free_stream)
+    return _capsule_new(p, ctypes.addressof(name), destructor)
+
+
+def stream_capsule(make) -> object:
+    """An "arrow_array_stream" capsule around a stream that `make(pointer)` fills."""
+    return _capsule(ArrowArrayStream, _STREAM_NAME, _free_stream, make)
 
 
 def schema_capsule(make) -> object:
-    """A PyCapsule "arrow_schema" around a schema that `make(pointer)` fills."""
-    p = lib.darkscan_malloc(ctypes.sizeof(ArrowSchema))
-    try:
-        make(p)
-    except BaseException:
-        lib.darkscan_free(p)
-        raise
-    return _capsule_new(p, ctypes.addressof(_SCHEMA_NAME), _free_schema)
+    """An "arrow_schema" capsule around a schema that `make(pointer)` fills."""
+    return _capsule(ArrowSchema, _SCHEMA_NAME, _free_schema, make)
