@@ -31,8 +31,8 @@ final class ScanStream: @unchecked Sendable {
         case failure(CFailure)
     }
 
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let cond: UnsafeMutablePointer<pthread_cond_t>
     private var queue: [Item] = []
     private var started = false, cancelled = false
     private var thread: pthread_t? = nil
@@ -49,6 +49,9 @@ final class ScanStream: @unchecked Sendable {
         if let query { _ = try dataset.check(query, options: options) }
         order = try ArrowLayout.order(output, fields)
         arrowSchema = ArrowLayout.schema(output, order: order, metadata: ArrowLayout.datasetMetadata(dataset, query: query))
+        // Made last: an init that throws above has nothing to free.
+        mutex = .allocate(capacity: 1)
+        cond = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(cond, nil)
     }

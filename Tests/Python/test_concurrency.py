@@ -90,6 +90,9 @@ def test_no_leak_over_a_thousand_open_scan_close_cycles(runs, kinds):
         t = pa.table(ds.scan("s_int32 >= 0", columns=["s_float64", "cells", "hits"]))
         assert t.num_rows > 0
         ds.count("s_int32 >= 0")
+        for bad in (lambda: ds.scan(columns=["nope"]), lambda: ds.scan("s_int32 > 1 GeV"), lambda: ds.count("x")):
+            with pytest.raises(darkscan.DarkscanError):
+                bad()
         ds.close()
 
     for _ in range(100):
