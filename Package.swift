@@ -48,10 +48,7 @@ let package = Package(
             linkerSettings: [.unsafeFlags([
                 "-static-stdlib", "-Xlinker", "--no-undefined", "-Xlinker", "-soname=libdarkscan.so.0",
                 "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/CDarkscanABI/darkscan.map",
-                // Foundation (the engine's cut-flow formatting, JSON) and what it needs, named
-                // explicitly: a static link does not find them by itself.
-                "-lFoundation", "-lFoundationEssentials", "-lFoundationInternationalization", "-lCoreFoundation",
-                "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+                "-lswiftSynchronization",
             ])]
         ),
         .executableTarget(

@@ -1,7 +1,10 @@
 // The exported functions of include/darkscan.h: versions, datasets, schema, metadata.
 import CDarkscanABI
 import Darkscan
-import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 let darkscanVersion = "0.1.0"
 nonisolated(unsafe) let versionCString: UnsafeMutablePointer<CChar> = mallocString(darkscanVersion)
@@ -82,12 +85,6 @@ nonisolated(unsafe) let versionCString: UnsafeMutablePointer<CChar> = mallocStri
             return ["path": f.path, "events": f.eventCount, "clusters": f.clusterCount, "bytes": f.fileSize,
                     "version": "\(f.version.major).\(f.version.minor)", "metadata": meta]
         }
-        out.pointee = mallocString(try jsonText(["events": ds.eventCount, "fields": fields, "files": files]))
+        out.pointee = mallocString(jsonText(["events": ds.eventCount, "fields": fields, "files": files]))
     }
-}
-
-/// JSON as the CLI prints it (sorted keys, pretty).
-func jsonText(_ value: Any) throws -> String {
-    let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-    return String(decoding: data, as: UTF8.self)
 }

@@ -1,8 +1,11 @@
 // The exported query functions: check, count (the cut flow as a struct and as JSON), skim, scan.
 import CDarkscanABI
 import Darkscan
+
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
-import Foundation
 
 /// The query text, or nil for "every event" (NULL or only blanks).
 func queryText(_ p: UnsafePointer<CChar>?) throws(CFailure) -> String? {
@@ -32,7 +35,7 @@ func queryText(_ p: UnsafePointer<CChar>?) throws(CFailure) -> String? {
         let start = DispatchTime.now().uptimeNanoseconds
         let flow = try h.dataset.count(q, options: o)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        out.pointee = try CutFlowBox.make(flow, query: q, dataset: h.dataset, seconds: seconds, extra: [:])
+        out.pointee = CutFlowBox.make(flow, query: q, dataset: h.dataset, seconds: seconds, extra: [:])
     }
 }
 
@@ -49,7 +52,7 @@ func queryText(_ p: UnsafePointer<CChar>?) throws(CFailure) -> String? {
         let flow = try h.dataset.skim(q, to: target, select: try stringArray(columns, nColumns, "columns"), options: o, writerOptions: extras.writer)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         if let out {
-            out.pointee = try CutFlowBox.make(flow, query: q, dataset: h.dataset, seconds: seconds, extra: ["output": target, "events_written": flow.selected])
+            out.pointee = CutFlowBox.make(flow, query: q, dataset: h.dataset, seconds: seconds, extra: ["output": target, "events_written": flow.selected])
         }
     }
 }
@@ -99,14 +102,14 @@ final class CutFlowBox {
     }
 
     /// The struct of `flow`, with its table and the JSON `darkscan count --json` prints.
-    static func make(_ flow: CutFlow, query: String, dataset: EVCDataset, seconds: Double, extra: [String: Any]) throws -> UnsafeMutablePointer<darkscan_cut_flow> {
+    static func make(_ flow: CutFlow, query: String, dataset: EVCDataset, seconds: Double, extra: [String: Any]) -> UnsafeMutablePointer<darkscan_cut_flow> {
         var o = flow.json
         o["query"] = query
         o["files"] = dataset.files.map(\.path)
         o["seconds"] = seconds
         o["events_per_second"] = Double(flow.total) / max(seconds, 1e-9)
         for (k, v) in extra { o[k] = v }
-        let json = mallocString(try jsonText(o)), table = mallocString(flow.table())
+        let json = mallocString(jsonText(o)), table = mallocString(flow.table())
         var strings = [json, table]
         let cuts = darkscan_malloc(max(1, flow.lines.count) * MemoryLayout<darkscan_cut>.stride)!.assumingMemoryBound(to: darkscan_cut.self)
         for (i, l) in flow.lines.enumerated() {

@@ -79,11 +79,19 @@ public struct CutFlow: Sendable, Equatable {
     }
 
     func pct(_ x: Double) -> String {
-        if x == 0 || x >= 1e-3 { return String(format: "%.2f%%", x * 100) }
-        return String(format: "%.3g%%", x * 100)
+        if x == 0 || x >= 1e-3 { return printf("%.2f%%", x * 100) }
+        return printf("%.3g%%", x * 100)
     }
 
-    func fmt(_ x: Double) -> String { String(format: "%.6g", x) }
+    func fmt(_ x: Double) -> String { printf("%.6g", x) }
+
+    /// One number formatted as C's printf does (without Foundation, which the C library would
+    /// otherwise carry with ICU inside: ~45 MB).
+    func printf(_ format: String, _ x: Double) -> String {
+        var buf = [CChar](repeating: 0, count: 64)
+        _ = withVaList([x]) { vsnprintf(&buf, buf.count, format, $0) }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 
     /// As stored in skim metadata and printed by `--json`.
     public var json: [String: Any] {
@@ -101,4 +109,8 @@ public struct CutFlow: Sendable, Equatable {
     }
 }
 
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
