@@ -67,3 +67,39 @@ def test_the_header_declares_exactly_what_the_library_exports(pkg_config):
                          capture_output=True, text=True, check=True).stdout
     exported = {line.split()[-1].split("@")[0] for line in out.splitlines() if " T darkscan_" in line}
     assert declared == exported
+
+
+def prototypes(text: str) -> dict:
+    """name -> (return type, [parameter types]) of the darkscan_ functions a C header declares,
+    in a normal form: no nullability, `struct`, parameter names or spaces; int32_t as int,
+    ptrdiff_t as size_t (Swift's Int), opaque handles as void *."""
+    import re
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    out = {}
+    for m in re.finditer(r"(?:SWIFT_EXTERN\s+)?([A-Za-z_][\w\s\*]*?)\b(darkscan_\w+)\s*\(([^)]*)\)", text):
+        ret, name, params = m.groups()
+
+        def norm(t: str) -> str:
+            t = re.sub(r"\b(_Nullable|_Nonnull|struct|SWIFT_EXTERN)\b", "", t)
+            t = t.replace("int32_t", "int").replace("ptrdiff_t", "size_t").replace("const darkscan_dataset", "void")
+            t = t.replace("darkscan_dataset", "void").replace("char const", "const char")
+            t = t.replace("darkscan_query_options const", "const darkscan_query_options")
+            t = t.replace("darkscan_open_options const", "const darkscan_open_options").replace("void const", "const void")
+            t = re.sub(r"\s+", " ", t).strip()
+            t = re.sub(r"^(.*?[\*\s])\w+$", r"\1", t) if not t.endswith("*") and " " in t else t  # drop the name
+            return re.sub(r"\s*\*\s*", "*", t).strip()
+        args = [] if params.strip() in ("", "void") else [norm(p) for p in params.split(",")]
+        out[name] = (norm(ret), args)
+    return out
+
+
+def test_the_header_matches_the_functions_swift_exports():
+    import glob
+    (generated,) = glob.glob(os.path.join(ROOT, ".build", "*", "release", "CDarkscan.build", "include", "CDarkscan-Swift.h"))
+    swift = prototypes(open(generated).read())
+    header = prototypes(open(os.path.join(ROOT, "Sources", "CDarkscanABI", "include", "darkscan.h")).read())
+    in_c = {"darkscan_last_error", "darkscan_last_error_kind", "darkscan_free", "darkscan_malloc",
+            "darkscan_capsule_init", "darkscan_capsule_free_schema", "darkscan_capsule_free_stream"}
+    assert set(swift) == set(header) - in_c
+    for name, sig in swift.items():
+        assert sig == header[name], f"{name}: Swift exports {sig}, darkscan.h declares {header[name]}"
