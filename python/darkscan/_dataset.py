@@ -229,11 +229,10 @@ class Scan:
     def __init__(self, ds: Dataset, where: Optional[str], columns: Optional[list[str]], batch_events: Optional[int],
                  defines: Optional[list[str]], threads: Optional[int]) -> None:
         self._ds, self.where, self.columns = ds, where, columns
-        self._handle = ds._h()
         self._options = dict(defines=defines, threads=threads, batch_events=batch_events)
         cols, n = N.strings(columns)
         o = N.query_options(**self._options)
-        N.call(N.lib.darkscan_check, self._handle, where.encode() if where is not None else None, cols, n, ctypes.byref(o))
+        N.call(N.lib.darkscan_check, ds._h(), where.encode() if where is not None else None, cols, n, ctypes.byref(o))
 
     def __repr__(self) -> str:
         return f"<darkscan.Scan where={self.where!r} columns={self.columns!r}>"
@@ -302,10 +301,8 @@ class Scan:
         import pyarrow as pa
         if not isinstance(column, str):
             raise TypeError(f"column must be a str, not {type(column).__name__}")
-        scan = Scan.__new__(Scan)
-        scan.__dict__.update(self.__dict__)
-        scan.columns = [column]
-        table = scan.to_arrow()
+        o = self._options
+        table = Scan(self._ds, self.where, [column], o["batch_events"], o["defines"], o["threads"]).to_arrow()
         field = table.schema.field(column)
         shape: list[int] = []
         t = field.type
