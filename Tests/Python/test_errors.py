@@ -172,3 +172,38 @@ def test_null_pointers_to_the_c_abi(runs):
     lib.darkscan_close(ctypes.byref(h))
     assert h.value is None
     lib.darkscan_close(ctypes.byref(h))
+
+
+def test_mangled_queries_never_crash_the_process(runs):
+    """Queries mutated at random (fixed seeds), run in a child process: each either counts or
+    raises a darkscan error; the process must end normally."""
+    script = r'''
+import random, sys, darkscan
+ds = darkscan.open(sys.argv[1])
+seeds = ["missing energy > 50 GeV, veto == 0", "box: ecal_e < 50 GeV, hcal_e < 1 GeV, veto == 0",
+         "sum(ecal_cells[1]) > 3 GeV", "len(mm_hits) > 2, any(mm_hits.amplitude > 100)",
+         "ecal_cells[0][2][3] > 0.1 GeV", "abs(ecal_x) < 20 mm, track_p > 90 GeV/c"]
+pieces = list("abcdefghijklmnopqrstuvwxyz_[](){}.,:<>=!&|+-*/%^~ 0123456789\"'\\\n\t") + \
+    ["GeV", "MeV", "ns", "mm", "ecal_cells", "mm_hits", "..", "in", "sum(", "len(", "\u00e9", "1e308", "-"]
+for seed in range(3):
+    rng = random.Random(seed)
+    for _ in range(400):
+        q = list(rng.choice(seeds))
+        for _ in range(rng.randint(1, 6)):
+            pos = rng.randint(0, len(q))
+            r = rng.random()
+            if r < 0.4 and q:
+                del q[min(pos, len(q) - 1)]
+            elif r < 0.8:
+                q.insert(pos, rng.choice(pieces))
+            else:
+                q = q[:pos] + q[pos:][::-1]
+        try:
+            ds.count("".join(q))
+        except darkscan.DarkscanError:
+            pass
+print("done")
+'''
+    import subprocess, sys
+    r = subprocess.run([sys.executable, "-c", script, runs[0]], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == "done", r.stderr[-2000:]
