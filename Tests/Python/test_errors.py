@@ -207,3 +207,11 @@ print("done")
     import subprocess, sys
     r = subprocess.run([sys.executable, "-c", script, runs[0]], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and r.stdout.strip() == "done", r.stderr[-2000:]
+
+
+def test_a_nul_inside_a_string_is_an_error_not_a_shorter_string(runs):
+    with pytest.raises(darkscan.ArgumentError, match="NUL"):
+        darkscan.open(runs[0] + "\0.bak")
+    with darkscan.open(runs[0]) as ds:
+        with pytest.raises(darkscan.ArgumentError, match="NUL"):
+            ds.count("veto == 0\0, ecal_e > 1000 GeV")

@@ -166,7 +166,7 @@ class Dataset:
         _text(weight, "weight")
         o = N.query_options(weight=weight, defines=defines, n_minus_1=n_minus_1, threads=_count_arg(threads, "threads"))
         out = ctypes.POINTER(N.CutFlowStruct)()
-        N.call(N.lib.darkscan_count, self._h(), where.encode(), ctypes.byref(o), ctypes.byref(out))
+        N.call(N.lib.darkscan_count, self._h(), N.cstr(where), ctypes.byref(o), ctypes.byref(out))
         try:
             return CutFlow(out.contents)
         finally:
@@ -183,7 +183,7 @@ class Dataset:
         cols, n = N.strings(_columns(columns))
         o = N.query_options(weight=weight, defines=defines, threads=_count_arg(threads, "threads"), codec=codec)
         out = ctypes.POINTER(N.CutFlowStruct)()
-        N.call(N.lib.darkscan_skim, self._h(), where.encode(), target.encode(), cols, n, ctypes.byref(o), ctypes.byref(out))
+        N.call(N.lib.darkscan_skim, self._h(), N.cstr(where), N.cstr(target), cols, n, ctypes.byref(o), ctypes.byref(out))
         try:
             return CutFlow(out.contents)
         finally:
@@ -232,7 +232,7 @@ class Scan:
         self._options = dict(defines=defines, threads=threads, batch_events=batch_events)
         cols, n = N.strings(columns)
         o = N.query_options(**self._options)
-        N.call(N.lib.darkscan_check, ds._h(), where.encode() if where is not None else None, cols, n, ctypes.byref(o))
+        N.call(N.lib.darkscan_check, ds._h(), N.cstr(where) if where is not None else None, cols, n, ctypes.byref(o))
 
     def __repr__(self) -> str:
         return f"<darkscan.Scan where={self.where!r} columns={self.columns!r}>"
@@ -245,7 +245,7 @@ class Scan:
         h = self._ds._h()
         cols, n = N.strings(self.columns)
         o = N.query_options(**self._options)
-        where = self.where.encode() if self.where is not None else None
+        where = N.cstr(self.where) if self.where is not None else None
         return N.stream_capsule(lambda p: N.call(N.lib.darkscan_scan, h, where, cols, n, ctypes.byref(o), p))
 
     def __arrow_c_schema__(self) -> object:

@@ -132,11 +132,18 @@ def call(fn, *args) -> None:
     raise_for(fn(*args, ctypes.byref(err)), err)
 
 
+def cstr(value: str) -> bytes:
+    """UTF-8 for a C string; a NUL inside would silently cut it short, so it is an error."""
+    if "\0" in value:
+        raise ArgumentError(f"a NUL character in {value!r}")
+    return value.encode()
+
+
 def strings(values: Optional[Sequence[str]]):
     """A C array of UTF-8 strings and its length (NULL and 0 for None)."""
     if values is None:
         return None, 0
-    arr = (c_char_p * max(1, len(values)))(*[v.encode() for v in values])
+    arr = (c_char_p * max(1, len(values)))(*[cstr(v) for v in values])
     return arr, len(values)
 
 
@@ -144,7 +151,7 @@ def query_options(*, weight=None, defines=None, n_minus_1=False, threads=None, b
     o = QueryOptions()
     o.struct_size = ctypes.sizeof(QueryOptions)
     if weight is not None:
-        o.weight = weight.encode()
+        o.weight = cstr(weight)
     if defines:
         arr, n = strings(list(defines))
         o.defines, o.n_defines = ctypes.cast(arr, POINTER(c_char_p)), n
@@ -153,7 +160,7 @@ def query_options(*, weight=None, defines=None, n_minus_1=False, threads=None, b
     o.threads = threads or 0
     o.batch_events = batch_events or 0
     if codec is not None:
-        o.codec = codec.encode()
+        o.codec = cstr(codec)
     return o
 
 
