@@ -170,3 +170,16 @@ def test_schema_units_and_metadata(runs):
         assert meta["events"] == ds.events == len(ds) == 12000
         assert [f["path"] for f in meta["files"]] == runs
         assert ds.columns == schema.names
+
+
+def test_globs_and_directories(runs, scratch):
+    import shutil
+    d = os.path.join(scratch, "glob-dir")
+    os.makedirs(d, exist_ok=True)
+    for r in runs:
+        shutil.copy(r, d)
+    with darkscan.open(os.path.join(d, "run424[34].evc")) as ds:
+        assert [os.path.basename(f["path"]) for f in ds.metadata["files"]] == ["run4243.evc", "run4244.evc"]
+    with darkscan.open(d) as ds, darkscan.open(runs) as ref:
+        assert ds.events == 12000
+        assert ds.count(SEED).to_dict()["cuts"] == ref.count(SEED).to_dict()["cuts"]
