@@ -183,3 +183,14 @@ def test_globs_and_directories(runs, scratch):
     with darkscan.open(d) as ds, darkscan.open(runs) as ref:
         assert ds.events == 12000
         assert ds.count(SEED).to_dict()["cuts"] == ref.count(SEED).to_dict()["cuts"]
+
+
+def test_a_query_nothing_passes(runs):
+    with darkscan.open(runs[0]) as ds:
+        s = ds.scan("ecal_e > 100000 GeV", columns=["ecal_e", "mm_hits", "ecal_cells"])
+        assert pa.table(s).num_rows == 0 and pa.table(s).schema == s.schema
+        assert pl.DataFrame(s).shape == (0, 3)
+        assert duckdb.sql("select count(*) from s").fetchall() == [(0,)]
+        assert len(s.to_awkward()) == 0
+        assert s.to_numpy("ecal_cells").shape == (0, 2, 6, 6)
+        assert ds.count("ecal_e > 100000 GeV").selected == 0

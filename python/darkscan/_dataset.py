@@ -317,5 +317,7 @@ class Scan:
             for _ in shape:
                 c = c.flatten()
             values.append(c.to_numpy(zero_copy_only=False))
+        if not values:
+            values.append(np.empty(0, dtype=t.to_pandas_dtype()))
         flat = np.concatenate(values) if len(values) != 1 else values[0]
         return flat.reshape((table.num_rows, *shape)) if shape else flat
