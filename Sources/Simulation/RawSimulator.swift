@@ -35,7 +35,9 @@ public struct RawSimulator: Sendable {
     /// Beam counter MIP amplitude in ADC counts [est].
     public static let counterMIP = 500.0
 
-    static let tcsSource: UInt32 = 1000, apvSource: UInt32 = 700, strawSource: UInt32 = 701
+    /// The source of each non-MSADC payload: the first the map gives that kind; a kind the map
+    /// has no source for is not written.
+    let sources: [Equipment.Kind: UInt32]
 
     public init(run: UInt32, seed: UInt64, physics: PhysicsGenerator, map: ChannelMap = .defaultMap(),
                 calibration: CalibrationFile = .defaultFile()) throws(DAQError) {
@@ -44,6 +46,11 @@ public struct RawSimulator: Sendable {
         self.physics = physics
         self.table = try map.table(run: run)
         self.calibration = try calibration.calibration(run: run, map: table)
+        var sources: [Equipment.Kind: UInt32] = [:]
+        for kind in [Equipment.Kind.apv, .straw, .tcs, .runInfo, .scalers] {
+            if let first = table.sources(kind).first { sources[kind] = UInt32(first) }
+        }
+        self.sources = sources
     }
 
     /// The truth sidecar's schema: one row per physics event, in raw-file order.
@@ -113,9 +120,11 @@ public struct RawSimulator: Sendable {
             let eventNumber = UInt32(truncatingIfNeeded: i + 1)
             builder.beginEvent(.physics, run: run, eventNumber: eventNumber, spill: spill, eventInSpill: inSpill, trigger: 1, time: time)
             let microseconds = (Double(inSpill) - rng.uniform()) / Double(perSpill) * physics.constants.spillSeconds * 1e6
-            builder.beginEquipment(.tcs, sourceID: Self.tcsSource)
-            builder.append(UInt32(microseconds))
-            builder.endEquipment()
+            if let tcs = sources[.tcs] {
+                builder.beginEquipment(.tcs, sourceID: tcs)
+                builder.append(UInt32(microseconds))
+                builder.endEquipment()
+            }
             let smeared = digitizer.digitize(t, eventInSpill: inSpill, into: &builder, &rng)
             tracker(t, into: &builder, &rng)
             builder.endEvent()
@@ -133,9 +142,11 @@ public struct RawSimulator: Sendable {
 
     func startOfRun(_ builder: inout RawEventBuilder) {
         builder.beginEvent(.startOfRun, run: run, eventNumber: 0, spill: 0, eventInSpill: 0, time: Self.runStartTime)
-        builder.beginEquipment(.runInfo, sourceID: 1001)
-        builder.text("beam=\(physics.beam.rawValue)\nbeam_energy_gev=\(physics.energy)\nseed=\(seed)\nsignal_rate=\(physics.signalRate)\nmass_mev=\(physics.massMeV)\nproducer=darkscan simulate\n")
-        builder.endEquipment()
+        if let source = sources[.runInfo] {
+            builder.beginEquipment(.runInfo, sourceID: source)
+            builder.text("beam=\(physics.beam.rawValue)\nbeam_energy_gev=\(physics.energy)\nseed=\(seed)\nsignal_rate=\(physics.signalRate)\nmass_mev=\(physics.massMeV)\nproducer=darkscan simulate\n")
+            builder.endEquipment()
+        }
         builder.endEvent()
     }
 
@@ -145,7 +156,9 @@ public struct RawSimulator: Sendable {
         let offered = Double(events) / Self.liveTime * (1 + 0.005 * rng.gauss())
         let beam = offered / Self.triggerFraction * (1 + 0.01 * rng.gauss())
         builder.beginEvent(.endOfBurst, run: run, eventNumber: 0, spill: spill, eventInSpill: 0, time: time &+ 5)
-        builder.beginEquipment(.scalers, sourceID: 1002)
+        defer { builder.endEvent() }
+        guard let source = sources[.scalers] else { return }
+        builder.beginEquipment(.scalers, sourceID: source)
         let scalers: [(ScalerID, UInt64)] = [(.beam, UInt64(beam)), (.triggersAccepted, UInt64(events)), (.triggersOffered, UInt64(max(offered, Double(events)))),
                                              (.spillMicroseconds, UInt64(physics.constants.spillSeconds * 1e6))]
         builder.append(UInt32(scalers.count))
@@ -155,7 +168,6 @@ public struct RawSimulator: Sendable {
             builder.append(UInt32(truncatingIfNeeded: v >> 32))
         }
         builder.endEquipment()
-        builder.endEvent()
     }
 
     /// Micromegas strips and straw hits along the track through the magnet, plus noise hits.
@@ -173,47 +185,51 @@ public struct RawSimulator: Sendable {
             if z > Geometry.magnetZ { x += Geometry.kick(tr.p) * (z - Geometry.magnetZ) * 1000 }
             return (x - Geometry.centreOffset(z: z, nominal: nominal), tr.y0 + tr.sy * z * 1000)
         }
-        builder.beginEquipment(.apv, sourceID: Self.apvSource)
-        for (s, z) in Geometry.mmZ.enumerated() {
-            for k in 0..<(pile == nil ? 1 : 2) {
-                let (x, y) = position(k == 0 ? beam : pile!, z: z)
-                for axis in 0..<2 where rng.uniform() < Self.stripEfficiency {
-                    let plane = 2 * s + axis, u = axis == 0 ? x : y
-                    let centre = (u + Self.hitSmearing * rng.gauss()) / Geometry.stripPitch + Geometry.centreStrip
-                    let charge = max(100, 300 * (1 + 0.3 * rng.gauss()))
-                    let sigma = 1.2
-                    for strip in Int(centre.rounded()) - 3...Int(centre.rounded()) + 3 where (0..<EventDecoder.stripsPerPlane).contains(strip) {
-                        let d = Double(strip) - centre
-                        let amp = charge * _exp(-d * d / (2 * sigma * sigma)) / (sigma * 2.5066) + 2 * rng.fastGauss()
-                        guard amp >= 8 else { continue }
-                        builder.strip(plane: plane, strip: strip, frames: (UInt32(max(0, amp * 0.55)), UInt32(amp), UInt32(max(0, amp * 0.75))))
+        if let source = sources[.apv] {
+            builder.beginEquipment(.apv, sourceID: source)
+            for (s, z) in Geometry.mmZ.enumerated() {
+                for k in 0..<(pile == nil ? 1 : 2) {
+                    let (x, y) = position(k == 0 ? beam : pile!, z: z)
+                    for axis in 0..<2 where rng.uniform() < Self.stripEfficiency {
+                        let plane = 2 * s + axis, u = axis == 0 ? x : y
+                        let centre = (u + Self.hitSmearing * rng.gauss()) / Geometry.stripPitch + Geometry.centreStrip
+                        let charge = max(100, 300 * (1 + 0.3 * rng.gauss()))
+                        let sigma = 1.2
+                        for strip in Int(centre.rounded()) - 3...Int(centre.rounded()) + 3 where (0..<EventDecoder.stripsPerPlane).contains(strip) {
+                            let d = Double(strip) - centre
+                            let amp = charge * _exp(-d * d / (2 * sigma * sigma)) / (sigma * 2.5066) + 2 * rng.fastGauss()
+                            guard amp >= 8 else { continue }
+                            builder.strip(plane: plane, strip: strip, frames: (UInt32(max(0, amp * 0.55)), UInt32(amp), UInt32(max(0, amp * 0.75))))
+                        }
+                    }
+                }
+                for plane in 2 * s...2 * s + 1 {
+                    for _ in 0..<rng.poisson(expMinusMean: Self.stripNoiseLimit) {
+                        let amp = 10 + 10 * rng.uniform()
+                        builder.strip(plane: plane, strip: Int(rng.uniform() * Double(EventDecoder.stripsPerPlane)), frames: (UInt32(amp * 0.6), UInt32(amp), UInt32(amp * 0.7)))
                     }
                 }
             }
-            for plane in 2 * s...2 * s + 1 {
-                for _ in 0..<rng.poisson(expMinusMean: Self.stripNoiseLimit) {
-                    let amp = 10 + 10 * rng.uniform()
-                    builder.strip(plane: plane, strip: Int(rng.uniform() * Double(EventDecoder.stripsPerPlane)), frames: (UInt32(amp * 0.6), UInt32(amp), UInt32(amp * 0.7)))
+            builder.endEquipment()
+        }
+        if let source = sources[.straw] {
+            builder.beginEquipment(.straw, sourceID: source)
+            let inTime = (calibration.strawWindow.lowerBound + calibration.strawWindow.upperBound) / 2
+            for (s, z) in Geometry.strawZ.enumerated() {
+                let (x, y) = position(beam, z: z)
+                for axis in 0..<2 {
+                    let plane = 2 * s + axis
+                    let wire = Int(((axis == 0 ? x : y) / Geometry.strawPitch + Geometry.centreWire).rounded(.down))
+                    if rng.uniform() < 0.95 && (0..<EventDecoder.wiresPerPlane).contains(wire) {
+                        builder.straw(plane: plane, wire: wire, time: UInt32(max(0, inTime + 8 * rng.gauss())))
+                    }
+                    for _ in 0..<rng.poisson(expMinusMean: Self.strawNoiseLimit) {
+                        builder.straw(plane: plane, wire: Int(rng.uniform() * 64), time: UInt32(rng.uniform() * 2000))
+                    }
                 }
             }
+            builder.endEquipment()
         }
-        builder.endEquipment()
-        builder.beginEquipment(.straw, sourceID: Self.strawSource)
-        let inTime = (calibration.strawWindow.lowerBound + calibration.strawWindow.upperBound) / 2
-        for (s, z) in Geometry.strawZ.enumerated() {
-            let (x, y) = position(beam, z: z)
-            for axis in 0..<2 {
-                let plane = 2 * s + axis
-                let wire = Int(((axis == 0 ? x : y) / Geometry.strawPitch + Geometry.centreWire).rounded(.down))
-                if rng.uniform() < 0.95 && (0..<EventDecoder.wiresPerPlane).contains(wire) {
-                    builder.straw(plane: plane, wire: wire, time: UInt32(max(0, inTime + 8 * rng.gauss())))
-                }
-                for _ in 0..<rng.poisson(expMinusMean: Self.strawNoiseLimit) {
-                    builder.straw(plane: plane, wire: Int(rng.uniform() * 64), time: UInt32(rng.uniform() * 2000))
-                }
-            }
-        }
-        builder.endEquipment()
     }
 }
 
