@@ -44,7 +44,8 @@ public struct DecodedEvent: Sendable {
 /// cross-checked and noted, never used to choose. Errors name the byte (file offset), the source
 /// and what is wrong.
 public enum EventDecoder {
-    public static let stripPlanes = 12, stripsPerPlane = 320
+    /// Micromegas planes MM1X, MM1Y … MM10Y (MM7-MM10: the downstream spectrometer).
+    public static let stripPlanes = 20, stripsPerPlane = 320
     public static let strawPlanes = 4, wiresPerPlane = 64
 
     /// Decodes the event of `size` bytes at `bytes[at...]`, found at `fileOffset` in its file,
@@ -148,6 +149,31 @@ public enum EventDecoder {
         }
     }
 
+    /// The `count` samples of an MSADC channel from its data words at `data` (two 12-bit samples
+    /// a word), into `out` when given: their sum, and the first word whose marker is wrong (−1
+    /// when none).
+    @inline(__always) static func samplesOf(_ data: UnsafeRawPointer, count n: Int, into out: UnsafeMutablePointer<UInt16>?) -> (UInt32, Int) {
+        let words = (n + 1) / 2
+        var sum: UInt32 = 0, wrong: UInt32 = 0
+        for k in 0..<words {
+            let d = UInt32(littleEndian: data.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self))
+            let marker: UInt32 = k == 0 ? MSADC.firstMarker >> 6 : MSADC.nextMarker >> 6
+            wrong |= (d >> 30) ^ marker
+            let a = d & 0xFFF, b = d >> 12 & 0xFFF
+            // The second sample of an odd count's last word is not a sample.
+            sum &+= a &+ (2 * k + 1 < n ? b : 0)
+            if let out {
+                out[2 * k] = UInt16(truncatingIfNeeded: a)
+                if 2 * k + 1 < n { out[2 * k + 1] = UInt16(truncatingIfNeeded: b) }
+            }
+        }
+        guard wrong != 0 else { return (sum, -1) }
+        for k in 0..<words where data.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self).littleEndian >> 30 != (k == 0 ? MSADC.firstMarker : MSADC.nextMarker) >> 6 {
+            return (sum, k)
+        }
+        return (sum, -1)
+    }
+
     /// MSADC data format 3 (Formats/RAW.md section 4).
     static func msadc(_ bytes: UnsafeRawBufferPointer, start: Int, _ payload: Range<Int>, source: Int, fileOffset: Int,
                       table: ChannelTable, into ev: inout DecodedEvent) throws(DAQError) {
@@ -175,26 +201,21 @@ public enum EventDecoder {
                 let dataWords = (n + 1) / 2
                 guard q + 4 + 4 * dataWords <= end else { throw fail(q, "channel of \(n) samples runs past its chip block") }
                 let cell = table.cell(sourceID: source, port: port, chip: chip, channel: chan)
+                let data = bytes.baseAddress! + start + q + 4
+                let sum: UInt32, badWord: Int
                 if cell >= 0 {
                     guard ev.sampleCount[cell] == 0 else { throw fail(q, "channel \(port) \(chip << 4 | chan) appears twice") }
-                    ev.sampleStart[cell] = ev.samples.count
+                    let base = ev.samples.count
+                    ev.sampleStart[cell] = base
                     ev.sampleCount[cell] = n
+                    ev.samples.append(contentsOf: repeatElement(0, count: n))
+                    (sum, badWord) = ev.samples.withUnsafeMutableBufferPointer { samplesOf(data, count: n, into: $0.baseAddress! + base) }
                 } else {
                     ev.notes.append((SourceNote(.unmappedChannel, source: source, found: UInt32(port << 6 | chip << 4 | chan)), fileOffset + q))
+                    (sum, badWord) = samplesOf(data, count: n, into: nil)
                 }
-                var sum: UInt32 = 0
-                for k in 0..<dataWords {
-                    let d = w(q + 4 + 4 * k)
-                    guard d >> 30 == (k == 0 ? MSADC.firstMarker : MSADC.nextMarker) >> 6 else {
-                        throw fail(q + 4 + 4 * k, "data word 0x\(String(d, radix: 16)) has the wrong marker")
-                    }
-                    let a = UInt16(d & 0xFFF), b = UInt16(d >> 12 & 0xFFF)
-                    sum &+= UInt32(a)
-                    if cell >= 0 { ev.samples.append(a) }
-                    if 2 * k + 1 < n {
-                        sum &+= UInt32(b)
-                        if cell >= 0 { ev.samples.append(b) }
-                    }
+                guard badWord < 0 else {
+                    throw fail(q + 4 + 4 * badWord, "data word 0x\(String(w(q + 4 + 4 * badWord), radix: 16)) has the wrong marker")
                 }
                 guard sum & 0xFFFF == c & 0xFFFF else { throw fail(q, "channel sum \(c & 0xFFFF) disagrees with its samples (\(sum & 0xFFFF))") }
                 q += 4 + 4 * dataWords

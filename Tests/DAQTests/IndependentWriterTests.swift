@@ -22,16 +22,20 @@ import Testing
         }
     }()
 
-    /// The writer's own pulse: (t/τ)^4 e^(4 - t/τ), τ = 6 ns, peak 1 at 24 ns after its start;
-    /// 12.5 ns samples, the peak on sample 9 (112.5 ns, where in-time pulses of the default
-    /// calibration peak), pedestals 180 (even samples) and 186 (odd).
+    /// The writer's own pulse: (t/τ)^4 e^(4 - t/τ) / 4^4, τ = 6 ns, peak 1 at 24 ns after its
+    /// start; 12.5 ns samples, the peak on sample 9 (112.5 ns, where in-time pulses of the
+    /// default calibration peak), pedestals 180 (even samples) and 186 (odd).
+    static func shape(_ t: Double) -> Double { t > 0 ? pow(t / 6, 4) * exp(4 - t / 6) / 256 : 0 }
+
     static func samples(amplitude: Int) -> [UInt16] {
-        (0..<32).map { k in
-            let t = (Double(k) - 9) * 12.5 + 24
-            let shape = t > 0 ? pow(t / 6, 4) * exp(4 - t / 6) / 256 : 0
-            return UInt16((k % 2 == 0 ? 180 : 186) + (Double(amplitude) * shape).rounded())
-        }
+        (0..<32).map { k in UInt16((k % 2 == 0 ? 180 : 186) + (Double(amplitude) * shape((Double(k) - 9) * 12.5 + 24)).rounded()) }
     }
+
+    /// The default calibration with the writer's pulse shape, as a user describes their digitizer.
+    static let calibration: CalibrationFile = {
+        let line = "pulse_shape * 0.5 " + (0..<400).map { String(shape(Double($0) * 0.5)) }.joined(separator: " ")
+        return try! CalibrationFile(text: CalibrationFile.defaultText() + line + "\n", path: "writer.calib")
+    }()
 
     /// Little-endian words of one physics event, and the amplitude given to each map line.
     static func event(number: UInt32, spill: UInt32, inSpill: UInt32, seed: inout UInt64) -> (words: [UInt32], amplitudes: [String: Int]) {
@@ -79,9 +83,9 @@ import Testing
         return (Scratch.write(bytes, "cdr01001-004321.dat"), amplitudes)
     }()
 
-    @Test func energiesAreTheWritersAmplitudesOverTheGains() throws {
-        let (report, out) = try convert([Self.file.path]) { $0.beamEnergy = 100 }
-        #expect(report.eventsWritten == 500 && report.badEvents == 0)
+    /// The largest relative difference between the converted cell energies and the writer's
+    /// amplitudes over the gains.
+    func worstDifference(_ out: String) throws -> Double {
         let ecal = try column(out, "ecal_cells"), hcal = try column(out, "hcal_cells"), srd = try column(out, "srd_e")
         #expect(ecal.count == 500 * 72 && hcal.count == 500 * 36)
         var worst = 0.0
@@ -105,9 +109,24 @@ import Testing
                 worst = max(worst, abs(srd[i * 3 + m] - expected) / expected)
             }
         }
-        // Integer samples of the writer, float32 storage.
-        #expect(worst < 1e-5, "largest relative difference \(worst)")
+        return worst
+    }
+
+    @Test func energiesAreTheWritersAmplitudesOverTheGains() throws {
+        // With the writer's pulse shape in the calibration: exact but for the writer's integer
+        // samples and the shape's interpolation.
+        let (report, out) = try convert([Self.file.path]) {
+            $0.beamEnergy = 100
+            $0.calibration = Self.calibration
+        }
+        #expect(report.eventsWritten == 500 && report.badEvents == 0)
+        let exact = try worstDifference(out)
+        #expect(exact < 2e-3, "largest relative difference \(exact)")
         #expect(try column(out, "ecal_e").allSatisfy { $0 > 10 })
+        // With the default calibration's shape, a little different from the writer's.
+        let (_, plain) = try convert([Self.file.path]) { $0.beamEnergy = 100 }
+        let close = try worstDifference(plain)
+        #expect(close < 0.01, "largest relative difference \(close)")
     }
 
     @Test func headerFieldsAreCrossCheckedAndMissingSourcesNamed() throws {
