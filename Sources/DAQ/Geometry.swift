@@ -26,10 +26,10 @@ public enum Geometry {
     /// before its magnet, MM9 and MM10 after [est: NA64μ's MS2 layout, proportions only].
     public static let downstreamZ: [Double] = [25, 27, 29.5, 31.5]
     public static let downstreamMagnetZ = 28.25
-    /// Its field integral, T·m [est]: weak enough that muons down to ~16 GeV/c stay on its planes.
+    /// Its field integral, T·m [est], and strip pitch, mm [est: large planes, 320 strips of
+    /// 1 mm]: muons down to ~9 GeV/c stay on its planes, and 150 GeV/c is measured to ~10%.
     public static let downstreamBendingPower = 1.4
-    /// Its strips are twice as wide (the planes twice as large), mm [est].
-    public static let downstreamStripPitch = 0.5
+    public static let downstreamStripPitch = 1.0
     /// Stations of the upstream spectrometer, then of the downstream one.
     public static var stationZ: [Double] { mmZ + downstreamZ }
 

@@ -75,7 +75,7 @@ public final class PulseModel: Sendable {
     /// sample k is saturated, from the samples either side of the saturated run.
     @inline(__always) func pulse(_ v: UnsafeMutableBufferPointer<Double>, at k: Int, _ raw: UnsafeBufferPointer<UInt16>) -> (start: Double, height: Double) {
         if raw[k] >= MSADC.saturation, let p = clipped(v, at: k, raw) { return p }
-        guard k > 0 && k + 1 < v.count && v[k] > 0 else { return (Double(k) * sampleNs - shape.peakNs, v[k]) }
+        guard k > 0 && k + 1 < v.count && v[k] > 0 else { return edge(v, at: k) }
         let (d, scale) = offset(rho: (v[k + 1] - v[k - 1]) / v[k])
         return (Double(k) * sampleNs - shape.peakNs - d, v[k] * scale)
     }
@@ -113,25 +113,45 @@ public final class PulseModel: Sendable {
         while a > 0 && raw[a - 1] >= MSADC.saturation { a -= 1 }
         while b + 1 < v.count && raw[b + 1] >= MSADC.saturation { b += 1 }
         guard b + 1 < v.count, v[b + 1] > 0 else { return nil }
-        // The first sample `i`, the second `span` ns later; x (of sample i after the start) in lo...hi.
-        let i: Int, span: Double, lo0: Double, hi0: Double
+        let p: (start: Double, height: Double)?
         if a >= 1 && v[a - 1] > Self.risingEdge * v[k] {
-            (i, span, lo0, hi0) = (a - 1, Double(b - a + 2) * sampleNs, 1e-3 * shape.peakNs, shape.peakNs)
+            p = twoSamples(v, a - 1, b + 1, x: 1e-3 * shape.peakNs...shape.peakNs)
         } else if b + 2 < v.count && v[b + 2] > 0 {
-            (i, span, lo0, hi0) = (b + 1, sampleNs, shape.peakNs, Double(shape.values.count - 1) * shape.stepNs - sampleNs)
+            p = twoSamples(v, b + 1, b + 2, x: shape.peakNs...Double(shape.values.count - 1) * shape.stepNs - sampleNs)
         } else {
-            return nil
+            p = nil
         }
-        // T(x + span) / T(x) falls as x grows over the bracket.
-        let target = v[i + (i == a - 1 ? b - a + 2 : 1)] / v[i]
-        var lo = lo0, hi = hi0
+        return p.map { ($0.start, max($0.height, v[k])) }
+    }
+
+    /// A pulse whose largest sample is the first or the last of the window, where the peak may
+    /// lie outside it: from that sample and the one beside it. A first sample counts as at
+    /// most one period after the peak: what peaked earlier left only its tail in the window,
+    /// and is measured as that (its height not guessed from the tail).
+    func edge(_ v: UnsafeMutableBufferPointer<Double>, at k: Int) -> (start: Double, height: Double) {
+        let plain = (Double(k) * sampleNs - shape.peakNs, v[k])
+        guard v.count >= 2, v[k] > 0 else { return plain }
+        if k == 0 {
+            let latest = (shape.peakNs + sampleNs, v[0] / max(shape.value(at: shape.peakNs + sampleNs), 1e-9))
+            guard v[1] > 0 else { return (-latest.0, latest.1) }
+            return twoSamples(v, 0, 1, x: max(0, shape.peakNs - sampleNs)...shape.peakNs + sampleNs) ?? plain
+        }
+        guard v[k - 1] > 0 else { return plain }
+        return twoSamples(v, k - 1, k, x: 1e-3 * shape.peakNs...shape.peakNs) ?? plain
+    }
+
+    /// The pulse through samples i < j of `v`: x, the time of sample i after the pulse's start,
+    /// within `bracket`, where T(x + span) / T(x) (which falls as x grows there) is v[j] / v[i].
+    func twoSamples(_ v: UnsafeMutableBufferPointer<Double>, _ i: Int, _ j: Int, x bracket: ClosedRange<Double>) -> (start: Double, height: Double)? {
+        let span = Double(j - i) * sampleNs, target = v[j] / v[i]
+        var lo = bracket.lowerBound, hi = bracket.upperBound
         for _ in 0..<40 {
             let x = (lo + hi) / 2
             if shape.value(at: x + span) > target * shape.value(at: x) { lo = x } else { hi = x }
         }
         let x = (lo + hi) / 2, at = shape.value(at: x)
         guard at > 0 else { return nil }
-        return (Double(i) * sampleNs - x, max(v[i] / at, v[k]))
+        return (Double(i) * sampleNs - x, v[i] / at)
     }
 
     /// A sample before a saturated run counts as on the rising edge above this share of the
@@ -177,89 +197,125 @@ public struct PulseFit: Sendable, Equatable {
         }
     }
 
-    /// Fits `samples` (Formats/RAW.md section 12): pedestals, the largest pulse, the shape
-    /// subtracted, a second pulse searched in what is left, each pulse's amplitude measured with
-    /// the other subtracted, and the in-time one chosen.
+    /// Fits `samples` (Formats/RAW.md section 12): pedestals; the largest pulse; then, up to
+    /// `maxPulses`, the largest pulse in what the shape of those found leaves — beside an
+    /// in-time pulse anywhere two samples or more from the others and above
+    /// `secondPulseFraction` of the largest, else an in-time one where in-time pulses peak;
+    /// each pulse measured again with the others subtracted; the in-time ones chosen.
     public static func fit(_ samples: UnsafeBufferPointer<UInt16>, model: PulseModel, _ settings: Settings) -> PulseFit {
         let n = samples.count
         guard n > 0 else { return PulseFit() }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * n) { scratch in
-            let v = UnsafeMutableBufferPointer(rebasing: scratch[0..<n]), r = UnsafeMutableBufferPointer(rebasing: scratch[n..<2 * n])
-            var fit = PulseFit()
-            let (pedEven, pedOdd) = pedestals(samples, settings.pedestalSamples)
-            var k1 = 0, saturated = false
-            for k in 0..<n {
-                let s = samples[k]
-                v[k] = Double(s) - (k & 1 == 0 ? pedEven : pedOdd)
-                saturated = saturated || s >= MSADC.saturation
-                if v[k] > v[k1] { k1 = k }
-            }
-            fit.saturated = saturated
-            guard v[k1] >= settings.threshold else { return fit }
-            let dt = model.sampleNs, shape = model.shape
-            // Pulse 1: the largest.
-            var p1 = model.pulse(v, at: k1, samples)
-            var a1 = p1.height
-            let in1 = settings.inTime.contains(p1.start + shape.halfRiseNs)
-            // Pulse 2: the largest of what is left, beside an in-time pulse 1 anywhere from two
-            // samples away; else an in-time one, where in-time pulses peak.
-            model.subtract(p1, from: v, into: r)
-            let lead = shape.peakNs - shape.halfRiseNs
-            let search = in1 ? 0..<n : max(0, Int(((settings.inTime.lowerBound + lead) / dt - 0.5).rounded(.up)))..<min(n, Int(((settings.inTime.upperBound + lead) / dt + 0.5).rounded(.down)) + 1)
-            let floor = in1 ? max(settings.threshold, settings.secondPulseFraction * a1) : settings.threshold
-            var k2 = -1
-            var best = floor
-            for k in search where (k < k1 - 1 || k > k1 + 1) && r[k] >= best && (k == 0 || r[k] >= r[k - 1]) && (k == n - 1 || r[k] >= r[k + 1])
-                && samples[k] < MSADC.saturation {
-                (k2, best) = (k, r[k])
-            }
-            guard k2 >= 0 else {
-                if in1 { (fit.amplitude, fit.time) = (a1, p1.start + shape.halfRiseNs) } else { (fit.pileUpAmplitude, fit.pileUpTime, fit.time) = (a1, p1.start + shape.halfRiseNs, p1.start + shape.halfRiseNs) }
+            withUnsafeTemporaryAllocation(of: Pulse.self, capacity: maxPulses) { found in
+                let v = UnsafeMutableBufferPointer(rebasing: scratch[0..<n]), r = UnsafeMutableBufferPointer(rebasing: scratch[n..<2 * n])
+                var fit = PulseFit()
+                let (pedEven, pedOdd) = pedestals(samples, settings.pedestalSamples)
+                var k1 = 0, saturated = false
+                for k in 0..<n {
+                    let s = samples[k]
+                    v[k] = Double(s) - (k & 1 == 0 ? pedEven : pedOdd)
+                    saturated = saturated || s >= MSADC.saturation
+                    if v[k] > v[k1] { k1 = k }
+                }
+                fit.saturated = saturated
+                guard v[k1] >= settings.threshold else { return fit }
+                let half = model.shape.halfRiseNs, dt = model.sampleNs
+                func inTime(_ p: Pulse) -> Bool { settings.inTime.contains(p.start + half) }
+                found[0] = Pulse(k: k1, model.pulse(v, at: k1, samples))
+                var m = 1
+                // Where in-time pulses peak (their largest sample), in samples.
+                let lead = model.shape.peakNs - half
+                let inTimeSamples = max(0, Int(((settings.inTime.lowerBound + lead) / dt - 0.5).rounded(.up)))
+                    ..< min(n, Int(((settings.inTime.upperBound + lead) / dt + 0.5).rounded(.down)) + 1)
+                model.subtract(found[0].shape, from: v, into: r)
+                while m < maxPulses {
+                    let anyInTime = (0..<m).contains { inTime(found[$0]) }
+                    var largest = found[0].height
+                    for j in 1..<m { largest = max(largest, found[j].height) }
+                    // Without an in-time pulse yet, one is looked for where it would peak first.
+                    let relative = max(settings.threshold, settings.secondPulseFraction * largest)
+                    func largestPeak(_ search: Range<Int>, above floor: Double) -> Int {
+                        var next = -1, best = floor
+                        for k in search where r[k] >= best && (k == 0 || r[k] >= r[k - 1]) && (k == n - 1 || r[k] >= r[k + 1])
+                            && samples[k] < MSADC.saturation && !(0..<m).contains(where: { abs(found[$0].k - k) < 2 }) {
+                            (next, best) = (k, r[k])
+                        }
+                        return next
+                    }
+                    var next = anyInTime ? -1 : largestPeak(inTimeSamples, above: settings.threshold)
+                    if next < 0 { next = largestPeak(0..<n, above: relative) }
+                    guard next >= 0 else { break }
+                    found[m] = Pulse(k: next, model.pulse(r, at: next, samples))
+                    m += 1
+                    // Each pulse measured with the others subtracted, until none moves.
+                    for _ in 0..<rounds {
+                        var moved = 0.0
+                        for j in 0..<m {
+                            let before = found[j].start
+                            found[j] = isolate(v, r, samples, around: found[j].k, without: UnsafeBufferPointer(rebasing: found[0..<m]), but: j, model)
+                            moved = max(moved, abs(found[j].start - before))
+                        }
+                        if moved < 0.05 { break }
+                    }
+                    guard m < maxPulses else { break }
+                    model.subtract(found[0].shape, from: v, into: r)
+                    for j in 1..<m { model.subtract(found[j].shape, from: r, into: r) }
+                }
+                // The in-time pulses, and the others: pile-up.
+                var inTimeAmplitude = 0.0, pile = 0.0, nearestGap = Double.infinity
+                var largestIn = -1.0, largestOut = -1.0
+                for j in 0..<m {
+                    let p = found[j], t = p.start + half
+                    if inTime(p) {
+                        if let target = settings.nearest {
+                            if abs(t - target) < nearestGap { (nearestGap, fit.amplitude, fit.time) = (abs(t - target), p.height, t) }
+                            continue
+                        }
+                        inTimeAmplitude += p.height
+                        if p.height > largestIn { (largestIn, fit.time) = (p.height, t) }
+                    } else {
+                        pile += p.height
+                        if p.height > largestOut { (largestOut, fit.pileUpTime) = (p.height, t) }
+                    }
+                }
+                if settings.nearest == nil { fit.amplitude = inTimeAmplitude }
+                if largestIn < 0 && nearestGap == .infinity { fit.time = fit.pileUpTime }
+                fit.pileUpAmplitude = pile
+                if fit.amplitude < settings.threshold { fit.amplitude = 0 }
+                if fit.pileUpAmplitude < settings.threshold { fit.pileUpAmplitude = 0 }
                 return fit
             }
-            // Each pulse measured with the other subtracted, until neither moves (a few rounds).
-            var p2 = model.pulse(r, at: k2, samples)
-            var a2 = p2.height
-            for _ in 0..<Self.rounds {
-                let before = (p1.start, p2.start)
-                (k1, p1, a1) = isolate(v, r, samples, around: k1, without: p2, model)
-                (k2, p2, a2) = isolate(v, r, samples, around: k2, without: p1, model)
-                if abs(p1.start - before.0) < 0.05 && abs(p2.start - before.1) < 0.05 { break }
-            }
-            let t1 = p1.start + shape.halfRiseNs, t2 = p2.start + shape.halfRiseNs
-            switch (settings.inTime.contains(t1), settings.inTime.contains(t2)) {
-            case (true, true):
-                if let t = settings.nearest {
-                    let first = abs(t1 - t) <= abs(t2 - t)
-                    (fit.amplitude, fit.time) = first ? (a1, t1) : (a2, t2)
-                } else {
-                    (fit.amplitude, fit.time) = (a1 + a2, a1 >= a2 ? t1 : t2)
-                }
-            case (true, false): (fit.amplitude, fit.time, fit.pileUpAmplitude, fit.pileUpTime) = (a1, t1, a2, t2)
-            case (false, true): (fit.amplitude, fit.time, fit.pileUpAmplitude, fit.pileUpTime) = (a2, t2, a1, t1)
-            case (false, false): (fit.pileUpAmplitude, fit.pileUpTime, fit.time) = (a1 + a2, a1 >= a2 ? t1 : t2, t1)
-            }
-            if fit.amplitude < settings.threshold { fit.amplitude = 0 }
-            if fit.pileUpAmplitude < settings.threshold { fit.pileUpAmplitude = 0 }
-            return fit
         }
     }
 
-    /// Rounds of measuring each of two pulses with the other subtracted.
+    /// A pulse found in a waveform: where its largest sample is, its start (ns from the first
+    /// sample) and its height.
+    struct Pulse {
+        var k: Int
+        var start: Double, height: Double
+        init(k: Int, _ p: (start: Double, height: Double)) { (self.k, start, height) = (k, p.start, p.height) }
+        var shape: (start: Double, height: Double) { (start, height) }
+    }
+
+    /// Pulses one waveform is taken apart into, at most.
+    static let maxPulses = 3
+    /// Rounds of measuring each pulse with the others subtracted.
     static let rounds = 6
 
-    /// The pulse whose largest sample is at `k` or beside it once `other` is subtracted from `v`
-    /// (`r` is scratch): where its largest sample is, its start, and its height.
+    /// Pulse `j` of `pulses` measured again with the others subtracted from `v` (`r` is
+    /// scratch): its largest sample at `k` or beside it.
     @inline(__always) static func isolate(_ v: UnsafeMutableBufferPointer<Double>, _ r: UnsafeMutableBufferPointer<Double>,
-                                          _ raw: UnsafeBufferPointer<UInt16>, around k: Int, without other: (start: Double, height: Double),
-                                          _ model: PulseModel)
-        -> (Int, (start: Double, height: Double), Double) {
+                                          _ raw: UnsafeBufferPointer<UInt16>, around k: Int, without pulses: UnsafeBufferPointer<Pulse>, but j: Int,
+                                          _ model: PulseModel) -> Pulse {
         let n = v.count
-        for j in max(0, k - 2)...min(n - 1, k + 2) { r[j] = v[j] - model.value(other, at: j) }
+        for i in max(0, k - 2)...min(n - 1, k + 2) {
+            var x = v[i]
+            for o in pulses.indices where o != j { x -= model.value(pulses[o].shape, at: i) }
+            r[i] = x
+        }
         var m = k
-        for j in max(0, k - 1)...min(n - 1, k + 1) where r[j] > r[m] { m = j }
-        let p = model.pulse(r, at: m, raw)
-        return (m, p, p.height)
+        for i in max(0, k - 1)...min(n - 1, k + 1) where r[i] > r[m] { m = i }
+        return Pulse(k: m, model.pulse(r, at: m, raw))
     }
 
     /// Even and odd pedestals: means over the first `np` samples, or over the last ones when

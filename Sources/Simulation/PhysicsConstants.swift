@@ -6,8 +6,11 @@ public struct PhysicsConstants: Sendable {
     /// ECAL stochastic and constant terms: sigma/E = a/sqrt(E) (+) b [seed talk].
     public var ecalStochastic = 0.10
     public var ecalConstant = 0.03
-    /// Fraction of electrons with a low-energy tail (upstream brems, electro-nuclear) [est].
+    /// Fraction of electrons with a low-energy tail (upstream brems, electro-nuclear) [est],
+    /// and the share of the energy they lose: from 5% (less is within the peak's resolution)
+    /// to 50%, with the bremsstrahlung spectrum's shape [est].
     public var ecalTailFraction = 0.015
+    public var tailLoss = 0.05...0.5
     /// Share of the low tail from electro-nuclear interactions in the ECAL (energy to HCAL); the
     /// rest is upstream bremsstrahlung (lower momentum at the tracker) [est].
     public var electroNuclearShareOfTail = 0.5

@@ -163,7 +163,7 @@ public struct PhysicsGenerator: Sendable {
             // The low tail: an electro-nuclear interaction in the ECAL sends the missing
             // energy into the HCAL (the E_ECAL + E_HCAL ~ E0 diagonal), or bremsstrahlung
             // upstream of the magnet leaves the electron with less momentum at the tracker.
-            let lost = 0.5 * rng.uniform() * e0
+            let lost = tailLoss(&rng) * e0
             deposit -= lost
             if rng.uniform() < k.electroNuclearShareOfTail {
                 hcalDeposit(lost * (1 + k.hcalStochastic / max(lost, 1).squareRoot() * rng.gauss()), module: 0, into: &t, &rng)
@@ -179,6 +179,17 @@ public struct PhysicsGenerator: Sendable {
         } else {
             // Totals only: the sum of the three modules' exponentials, a Gamma(3) draw, in module 0.
             t.srd[0] = -k.srdMeanPerModule * _log((1 - rng.uniform()) * (1 - rng.uniform()) * (1 - rng.uniform()))
+        }
+    }
+
+    /// The share of the energy an electron of the low tail loses: a bremsstrahlung photon's
+    /// (lost upstream, or sent into the HCAL by a photonuclear reaction), with the
+    /// Bethe-Heitler spectrum dN/dy ∝ (4/3 − 4/3 y + y²) / y between `tailLoss` bounds.
+    func tailLoss(_ rng: inout SimRandom) -> Double {
+        let (lo, hi) = (constants.tailLoss.lowerBound, constants.tailLoss.upperBound)
+        while true {
+            let y = lo * _exp(_log(hi / lo) * rng.uniform())
+            if rng.uniform() < 1 - y + 0.75 * y * y { return y }
         }
     }
 

@@ -200,7 +200,8 @@ public struct RawSimulator: Sendable {
             let (x, y) = position(beam, z: z)
             let dz = (z - Self.scatteringZ) * 1000
             var dx = o.ax * dz
-            if z > Geometry.downstreamMagnetZ { dx += (Geometry.downstreamKick(o.p) - Geometry.downstreamKick(nominal)) * (z - Geometry.downstreamMagnetZ) * 1000 }
+            // `position` leaves out the second magnet but takes off its nominal deflection.
+            if z > Geometry.downstreamMagnetZ { dx += Geometry.downstreamKick(o.p) * (z - Geometry.downstreamMagnetZ) * 1000 }
             return (x + dx, y + o.ay * dz)
         }
         /// A cluster of strips around `u` (mm from the plane's centre).

@@ -106,11 +106,11 @@ public struct RecoSimulator: Sendable {
 
     /// The downstream spectrometer's measurement of the leading outgoing particle: its
     /// deflection error (0.2 mrad [est], Geometry) over the kick gives σp/p; NaN when nothing
-    /// leaves the HCAL or it is bent off the planes (below ~16 GeV/c).
+    /// leaves the HCAL or it is bent off the planes (below ~9 GeV/c).
     static func outgoingMomentum(_ t: TrueEvent, _ rng: inout SimRandom) -> Double {
         guard t.outgoing > 0 else { return .nan }
         let p = max(t.outgoingMomenta.0, t.outgoing > 1 ? t.outgoingMomenta.1 : 0)
-        guard p > 16 else { return .nan }
+        guard p > 9 else { return .nan }
         return p * (1 + 2e-4 / Geometry.downstreamKick(p) * rng.gauss())
     }
 

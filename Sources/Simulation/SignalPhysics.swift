@@ -91,7 +91,9 @@ extension PhysicsGenerator {
     /// calorimeters see only its MIPs, the downstream spectrometer the softer muon.
     func muonSignal(_ e0: Double, into t: inout TrueEvent, _ rng: inout SimRandom) {
         let k = constants
-        let (w, shape) = k.signalShape(massMeV: massMeV)
+        // The spectrum depends on the boson's mass against the lepton's [est]: a Z' of mass m
+        // off a muon as an A' of m · m_e / m_μ off an electron (the lightest of the table).
+        let (w, shape) = k.signalShape(massMeV: massMeV * 0.510_998_95 / 105.658_375)
         let x = rng.uniform() < w ? rng.uniform() : _exp(_log(rng.uniform()) / shape)
         t.aPrimeEnergy = x * e0
         t.signalDepth = rng.uniform() * k.ecalDepthX0

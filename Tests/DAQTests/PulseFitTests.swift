@@ -83,3 +83,17 @@ import Testing
         }
     }
 }
+
+extension PulseFitTests {
+    @Test func threePulsesInOneWaveform() {
+        // Two pile-up particles either side of the in-time one.
+        for (before, after) in [(-70.0, 60.0), (-45.0, 90.0), (-100.0, 40.0)] {
+            let f = fit(waveform([(900, 100), (1800, 100 + before), (1200, 100 + after)]))
+            #expect(abs(f.amplitude - 900) < 0.05 * 900, "pile-up at \(before) and \(after): \(f.amplitude)")
+            #expect(abs(f.pileUpAmplitude - 3000) < 0.06 * 3000, "pile-up at \(before) and \(after): \(f.pileUpAmplitude)")
+        }
+        // Without an in-time pulse, the in-time window is searched after the largest is taken away.
+        let none = fit(waveform([(1500, 40), (800, 200)]))
+        #expect(none.amplitude == 0 && abs(none.pileUpAmplitude - 2300) < 0.05 * 2300)
+    }
+}
