@@ -36,11 +36,11 @@ enum SampleRuns {
         var events: Int
     }
 
-    /// `events` physics events of run 4242 (seed 7, 5% A' signal).
-    static func make(events: Int, signalRate: Double = 0.05, seed: UInt64 = 7, threads: Int = 2) throws -> Run {
+    /// `events` physics events of run 4242 (seed 7, 5% A' signal), or of `physics`.
+    static func make(events: Int, signalRate: Double = 0.05, seed: UInt64 = 7, threads: Int = 2, physics given: PhysicsGenerator? = nil) throws -> Run {
         let raw = Scratch.path("cdr01001-004242.dat")
         let truth = raw + ".truth.evc"
-        let physics = PhysicsGenerator(beam: .electron, energy: 100, signalRate: signalRate, massMeV: 10, pileUp: .window)
+        let physics = given ?? PhysicsGenerator(beam: .electron, energy: 100, signalRate: signalRate, massMeV: 10, pileUp: .window)
         let sim = try RawSimulator(run: 4242, seed: seed, physics: physics)
         try sim.write(events: events, to: raw, truthPath: truth, threads: threads)
         return Run(raw: raw, truth: truth, events: events)
