@@ -2,8 +2,10 @@
 /// tracker hits, run information and scalers. One per worker thread.
 public struct DecodedEvent: Sendable {
     public var header = DATE.Header(size: 0, type: .physics, run: 0, eventNumber: 0, spill: 0, eventInSpill: 0, trigger: 0, time: 0)
-    /// Samples of every cell read in this event: cell c has sampleCount[c] samples from sampleStart[c].
-    public var samples: [UInt16] = []
+    /// Samples of every cell read in this event: cell c has sampleCount[c] samples from
+    /// sampleStart[c]. The buffer only grows: `sampleEnd` of it hold this event's.
+    public var samples = [UInt16](repeating: 0, count: Cells.count * 32)
+    public private(set) var sampleEnd = 0
     public var sampleStart = [Int](repeating: 0, count: Cells.count)
     public var sampleCount = [Int](repeating: 0, count: Cells.count)
     /// Micromegas strip hits.
@@ -19,10 +21,16 @@ public struct DecodedEvent: Sendable {
     /// What the decoder noticed without refusing the event, with the equipment's file offset.
     public var notes: [(note: SourceNote, offset: Int)] = []
 
-    public init() { samples.reserveCapacity(Cells.count * 32) }
+    public init() {}
+
+    /// Makes room for `n` more samples after `sampleEnd` and moves it past them.
+    @inline(__always) mutating func reserveSamples(_ n: Int) {
+        if sampleEnd + n > samples.count { samples.append(contentsOf: repeatElement(0, count: max(n, samples.count))) }
+        sampleEnd += n
+    }
 
     mutating func reset() {
-        samples.removeAll(keepingCapacity: true)
+        sampleEnd = 0
         for c in 0..<Cells.count { sampleCount[c] = 0 }
         stripPlane.removeAll(keepingCapacity: true)
         stripNumber.removeAll(keepingCapacity: true)
@@ -205,10 +213,10 @@ public enum EventDecoder {
                 let sum: UInt32, badWord: Int
                 if cell >= 0 {
                     guard ev.sampleCount[cell] == 0 else { throw fail(q, "channel \(port) \(chip << 4 | chan) appears twice") }
-                    let base = ev.samples.count
+                    let base = ev.sampleEnd
                     ev.sampleStart[cell] = base
                     ev.sampleCount[cell] = n
-                    ev.samples.append(contentsOf: repeatElement(0, count: n))
+                    ev.reserveSamples(n)
                     (sum, badWord) = ev.samples.withUnsafeMutableBufferPointer { samplesOf(data, count: n, into: $0.baseAddress! + base) }
                 } else {
                     ev.notes.append((SourceNote(.unmappedChannel, source: source, found: UInt32(port << 6 | chip << 4 | chan)), fileOffset + q))

@@ -16,11 +16,17 @@ struct TrackFinder {
     private var position = [Double](repeating: 0, count: Geometry.stationZ.count)
     private var charge = [Double](repeating: 0, count: Geometry.stationZ.count)
     private var clusters = [Int](repeating: 0, count: Geometry.stationZ.count)
-    private var strips: [(strip: Int, amp: Double)] = []
+    /// The X-plane strip hits of each station, gathered in one pass over the event's hits.
+    private var strips: [[(strip: Int, amp: Double)]] = Array(repeating: [], count: Geometry.stationZ.count)
     private let z = Geometry.stationZ
 
     mutating func find(_ ev: DecodedEvent, nominal: Double) -> Track {
-        for s in z.indices { cluster(ev, station: s, nominal: nominal) }
+        for s in z.indices { strips[s].removeAll(keepingCapacity: true) }
+        for i in ev.stripPlane.indices where ev.stripPlane[i] & 1 == 0 {
+            let (a0, a1, a2) = ev.stripFrames[i]
+            strips[Int(ev.stripPlane[i]) / 2].append((Int(ev.stripNumber[i]), Double(max(a0, a1, a2))))
+        }
+        for s in z.indices { cluster(station: s, nominal: nominal) }
         let stations = Geometry.mmZ.count, up = Geometry.upstreamStations
         let count = max(clusters[0], clusters[1])
         var track = Track(momentum: .nan, chi2: .nan, count: 0, momentumOut: .nan)
@@ -58,14 +64,10 @@ struct TrackFinder {
 
     /// Clusters of adjacent strips on the X plane of station `s`: their count, and the
     /// strongest one's position and charge.
-    private mutating func cluster(_ ev: DecodedEvent, station s: Int, nominal: Double) {
+    private mutating func cluster(station s: Int, nominal: Double) {
         (position[s], charge[s], clusters[s]) = (0, 0, 0)
-        strips.removeAll(keepingCapacity: true)
-        for i in ev.stripPlane.indices where Int(ev.stripPlane[i]) == 2 * s {
-            let (a0, a1, a2) = ev.stripFrames[i]
-            strips.append((Int(ev.stripNumber[i]), Double(max(a0, a1, a2))))
-        }
-        strips.sort { $0.strip < $1.strip }
+        strips[s].sort { $0.strip < $1.strip }
+        let strips = self.strips[s]
         var k = 0
         while k < strips.count {
             var q = 0.0, xq = 0.0, end = k

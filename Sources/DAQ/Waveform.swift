@@ -145,7 +145,7 @@ public final class PulseModel: Sendable {
     func twoSamples(_ v: UnsafeMutableBufferPointer<Double>, _ i: Int, _ j: Int, x bracket: ClosedRange<Double>) -> (start: Double, height: Double)? {
         let span = Double(j - i) * sampleNs, target = v[j] / v[i]
         var lo = bracket.lowerBound, hi = bracket.upperBound
-        for _ in 0..<40 {
+        for _ in 0..<24 {
             let x = (lo + hi) / 2
             if shape.value(at: x + span) > target * shape.value(at: x) { lo = x } else { hi = x }
         }
@@ -205,20 +205,31 @@ public struct PulseFit: Sendable, Equatable {
     public static func fit(_ samples: UnsafeBufferPointer<UInt16>, model: PulseModel, _ settings: Settings) -> PulseFit {
         let n = samples.count
         guard n > 0 else { return PulseFit() }
+        var fit = PulseFit()
+        let (pedEven, pedOdd) = pedestals(samples, settings.pedestalSamples)
+        // Most channels hold no pulse: the largest even and odd samples decide that before any
+        // other work.
+        var maxEven: UInt16 = 0, maxOdd: UInt16 = 0
+        var k = 0
+        while k + 1 < n {
+            maxEven = max(maxEven, samples[k])
+            maxOdd = max(maxOdd, samples[k + 1])
+            k += 2
+        }
+        if k < n { maxEven = max(maxEven, samples[k]) }
+        fit.saturated = max(maxEven, maxOdd) >= MSADC.saturation
+        let top = max(Double(maxEven) - pedEven, n > 1 ? Double(maxOdd) - pedOdd : -Double.infinity)
+        guard top >= settings.threshold else { return fit }
+        var k1 = 0
+        for k in 0..<n where Double(samples[k]) - (k & 1 == 0 ? pedEven : pedOdd) == top {
+            k1 = k
+            break
+        }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * n) { scratch in
             withUnsafeTemporaryAllocation(of: Pulse.self, capacity: maxPulses) { found in
                 let v = UnsafeMutableBufferPointer(rebasing: scratch[0..<n]), r = UnsafeMutableBufferPointer(rebasing: scratch[n..<2 * n])
-                var fit = PulseFit()
-                let (pedEven, pedOdd) = pedestals(samples, settings.pedestalSamples)
-                var k1 = 0, saturated = false
-                for k in 0..<n {
-                    let s = samples[k]
-                    v[k] = Double(s) - (k & 1 == 0 ? pedEven : pedOdd)
-                    saturated = saturated || s >= MSADC.saturation
-                    if v[k] > v[k1] { k1 = k }
-                }
-                fit.saturated = saturated
-                guard v[k1] >= settings.threshold else { return fit }
+                var fit = fit
+                for k in 0..<n { v[k] = Double(samples[k]) - (k & 1 == 0 ? pedEven : pedOdd) }
                 let half = model.shape.halfRiseNs, dt = model.sampleNs
                 func inTime(_ p: Pulse) -> Bool { settings.inTime.contains(p.start + half) }
                 found[0] = Pulse(k: k1, model.pulse(v, at: k1, samples))
@@ -324,17 +335,17 @@ public struct PulseFit: Sendable, Equatable {
     static func pedestals(_ samples: UnsafeBufferPointer<UInt16>, _ pedestalSamples: Int) -> (Double, Double) {
         let n = samples.count
         let np = min(pedestalSamples, n)
-        func means(_ range: Range<Int>) -> (Double, Double) {
-            var even = 0, odd = 0, ne = 0, no = 0
-            for k in range {
-                if k & 1 == 0 { even &+= Int(samples[k]); ne &+= 1 } else { odd &+= Int(samples[k]); no &+= 1 }
-            }
-            let e = ne > 0 ? Double(even) / Double(ne) : 0
-            return (e, no > 0 ? Double(odd) / Double(no) : e)
+        // Means of the even and the odd samples of `from..<from + np` (both parities when np is 1).
+        @inline(__always) func means(from: Int) -> (Double, Double) {
+            var sums = (0, 0), counts = (0, 0)
+            for k in stride(from: from, to: from + np, by: 2) { sums.0 &+= Int(samples[k]); counts.0 &+= 1 }
+            for k in stride(from: from + 1, to: from + np, by: 2) { sums.1 &+= Int(samples[k]); counts.1 &+= 1 }
+            let first = Double(sums.0) / Double(max(counts.0, 1)), second = counts.1 > 0 ? Double(sums.1) / Double(counts.1) : first
+            return from & 1 == 0 ? (first, second) : (second, first)
         }
-        let head = means(0..<np)
+        let head = means(from: 0)
         guard n >= 2 * np + 8 else { return head }
-        let tail = means(n - np..<n)
+        let tail = means(from: n - np)
         return tail.0 + tail.1 < head.0 + head.1 ? tail : head
     }
 }
