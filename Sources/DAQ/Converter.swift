@@ -280,10 +280,7 @@ public final class Converter {
                 metadata.append(("beam_energy_gev.run\(run)", String(e)))
                 for (k, v) in scratch.runInfo.sorted(by: { $0.key < $1.key }) { metadata.append(("run_info." + k, v)) }
             }
-            if scratch.header.type == .endOfBurst && !counted(fileIndex, ref.fileOffset) {
-                report.spills += 1
-                for s in scratch.scalers { if let id = ScalerID(rawValue: s.id) { report.scalers[id, default: 0] += s.value } }
-            }
+            if scratch.header.type == .endOfBurst && !counted(fileIndex, ref.fileOffset) { endOfBurst(scratch) }
         }
         report.physicsEvents += physics.count
 
@@ -347,6 +344,13 @@ public final class Converter {
         let batches = results.parts.map { $0!.batch! }
         report.eventsWritten += batches.reduce(0) { $0 + $1.eventCount }
         try writer.submit(metadata: metadata + progressMetadata(through: (fileIndex, chunk.end)), batches: batches)
+    }
+
+    /// The scalers of one spill, from its end-of-burst event (`ev.header` has run and spill):
+    /// summed into the report.
+    private func endOfBurst(_ ev: DecodedEvent) {
+        report.spills += 1
+        for s in ev.scalers { if let id = ScalerID(rawValue: s.id) { report.scalers[id, default: 0] += s.value } }
     }
 
     /// The map and calibration of `run` (resolved once per run); a map conflict is a warning.
