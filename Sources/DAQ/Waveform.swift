@@ -160,15 +160,15 @@ public final class PulseModel: Sendable {
 }
 
 /// What the reconstruction takes from one MSADC waveform (Formats/RAW.md section 12): the
-/// in-time pulse, and a second, out-of-time pulse separated from it by subtracting the pulse
-/// shape.
+/// in-time pulse, and the out-of-time pulses (pile-up) separated from it by subtracting the
+/// pulse shape.
 public struct PulseFit: Sendable, Equatable {
     /// Height of the in-time pulse at its maximum over the pedestal (after subtracting the other
-    /// pulse), ADC counts; 0 without one above the threshold.
+    /// pulses), ADC counts; 0 without one above the threshold.
     public var amplitude: Double = 0
     /// Half-maximum time of the in-time pulse (or, without one, of the largest), ns from the first sample.
     public var time: Double = 0
-    /// The out-of-time pulse's amplitude (pile-up), 0 without one above the threshold.
+    /// The out-of-time pulses' heights, summed (pile-up); 0 below the threshold.
     public var pileUpAmplitude: Double = 0
     public var pileUpTime: Double = 0
     /// A sample of the waveform is 4095.
