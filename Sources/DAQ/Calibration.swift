@@ -10,6 +10,11 @@ public struct Calibration: Sendable {
     public var thresholds: [Cells.Group: Double] = [:]
     /// In-time windows in ns relative to the master time, per group.
     public var windows: [Cells.Group: ClosedRange<Double>] = [:]
+    /// The pulse shape per group (the simulated detector's unless the file gives one).
+    public var pulseShapes: [Cells.Group: PulseShape] = [:]
+    /// A second pulse beside an in-time one counts from this share of its amplitude [est]:
+    /// above what a pulse that differs a little from the shape leaves when subtracted.
+    public var secondPulseFraction = 0.1
     public var pileUpEcalGeV = 30.0
     /// A VETO counter counts when its energy passes this (half a MIP), GeV.
     public var vetoCountGeV = 0.002
@@ -20,6 +25,7 @@ public struct Calibration: Sendable {
 
     public func threshold(_ g: Cells.Group) -> Double { thresholds[g] ?? 0 }
     public func window(_ g: Cells.Group) -> ClosedRange<Double> { windows[g] ?? -Double.infinity...Double.infinity }
+    public func pulseShape(_ g: Cells.Group) -> PulseShape { pulseShapes[g] ?? .simulated }
 }
 
 /// A calibration file: `Calibration`s by run range.
@@ -87,6 +93,18 @@ public struct CalibrationFile: Sendable {
             let (lo, hi) = (try number(2), try number(3))
             guard lo <= hi else { throw fail("window LOW must not exceed HIGH") }
             c.windows[try group(1)] = lo...hi
+        case "pulse_shape":
+            guard f.count >= 3 else { throw fail("pulse_shape DETECTOR STEP_NS V0 V1 ... (DETECTOR may be *)") }
+            let groups = f[1] == "*" ? Cells.Group.allCases : [try group(1)]
+            let values = try (3..<f.count).map { i throws(DAQError) in try number(i) }
+            switch PulseShape.make(stepNs: try number(2), values: values) {
+            case .success(let shape): for g in groups { c.pulseShapes[g] = shape }
+            case .failure(let e): throw fail(e.message)
+            }
+        case "second_pulse_fraction":
+            try count(2)
+            c.secondPulseFraction = try number(1)
+            guard c.secondPulseFraction > 0 && c.secondPulseFraction < 1 else { throw fail("second_pulse_fraction must be between 0 and 1") }
         case "pileup_ecal_gev":
             try count(2)
             c.pileUpEcalGeV = try number(1)
@@ -146,10 +164,12 @@ public struct CalibrationFile: Sendable {
             window VETO -20 20
             window SRD -20 20
             window S -50 50
+            second_pulse_fraction 0.1
             pileup_ecal_gev 30
             veto_count_gev 0.002
             straw_ns_per_unit 1
             straw_window 840 920
+            pulse_shape * \(PulseShape.simulated.text)
 
             """
         for cell in 0..<Cells.beam {

@@ -1,60 +1,6 @@
 import Dispatch
 import EventFormat
 
-/// How `Converter` reads and writes.
-public struct ConvertOptions: Sendable {
-    public var map = ChannelMap.defaultMap()
-    public var calibration = CalibrationFile.defaultFile()
-    /// Beam energy for `missing_energy`, GeV; nil takes it from the start-of-run event.
-    public var beamEnergy: Double? = nil
-    /// Stop at the first bad event instead of skipping it.
-    public var strict = false
-    public var keepWaveforms = false
-    /// Continue an interrupted conversion of the same inputs into the same output.
-    public var resume = false
-    public var threads = WriterOptions().threads
-    public var writer = WriterOptions()
-    /// Raw bytes read and decoded at a time.
-    public var chunkBytes = 16 << 20
-
-    public init() {}
-}
-
-/// A bad event or a run of garbage that was skipped.
-public struct ConvertProblem: Sendable, CustomStringConvertible {
-    public var file: String
-    public var offset: Int
-    public var length: Int
-    public var code: DAQError.Code
-    public var reason: String
-
-    public var description: String {
-        "\(file): byte \(offset): \(reason)" + (length > 0 ? " (\(length) bytes skipped)" : "")
-    }
-}
-
-/// What a conversion read, wrote and skipped.
-public struct ConvertReport: Sendable {
-    public var inputs: [String]
-    public var output: String
-    public var bytesRead = 0
-    public var bytesTotal = 0
-    public var physicsEvents = 0
-    public var otherEvents = 0
-    public var eventsWritten = 0
-    public var badByReason: [String: Int] = [:]
-    /// The first `ConvertReport.keptProblems` problems, in file order.
-    public var problems: [ConvertProblem] = []
-    public var scalers: [ScalerID: UInt64] = [:]
-    public var spills = 0
-    /// Events already in the output when a resumed conversion started.
-    public var resumedAfterEvents: Int?
-    public var seconds = 0.0
-    public static let keptProblems = 1000
-
-    public var badEvents: Int { badByReason.values.reduce(0, +) }
-}
-
 /// Converts raw DATE files into one EVC file (Formats/RAW.md): reads each input in chunks of
 /// whole events, decodes and reconstructs physics events in parallel (one part of a chunk per
 /// worker, results kept in file order), sums spill scalers into the metadata, and writes
@@ -69,12 +15,17 @@ public final class Converter {
     private struct RunContext: Sendable {
         var table: ChannelTable
         var calibration: Calibration
-        var beamEnergy: Double
+        /// Known once a physics event of the run needs it (the start-of-run event comes first).
+        var beamEnergy: Double?
     }
 
     private var runs: [UInt32: RunContext] = [:]
     private var beamEnergyByRun: [UInt32: Double] = [:]
     private var report: ConvertReport
+    /// What the detectors delivered in the file being read, and over the whole conversion; the
+    /// map of the first run seen in each.
+    private var fileTally = DetectorTally(), totalTally = DetectorTally()
+    private var fileTable: ChannelTable?, totalTable: ChannelTable?
     /// Scalers and problems before this (file, offset) are counted already (resume).
     private var countedThrough = (file: 0, offset: 0)
 
@@ -86,11 +37,13 @@ public final class Converter {
         self.report = ConvertReport(inputs: inputs, output: output)
     }
 
-    /// Runs the conversion. `progress` gets the raw bytes done so far; `warn` each problem as it
-    /// is found. Throws `DAQError` (bad input under --strict, bad map or calibration, missing
-    /// beam energy) or `EVCError` (output); the output is then left as `.partial` only when
-    /// clusters were written and the failure was not a bad input.
-    public func run(progress: (Int, Int) -> Void = { _, _ in }, warn: (ConvertProblem) -> Void = { _ in }) throws -> ConvertReport {
+    /// Runs the conversion. `progress` gets the raw bytes done so far; `warn` each bad event and
+    /// `caution` each warning as it is found. Throws `DAQError` (bad input or a warning of data
+    /// left out under --strict, bad map or calibration, missing beam energy) or `EVCError`
+    /// (output); the output is then left as `.partial` only when clusters were written and the
+    /// failure was not a bad input.
+    public func run(progress: (Int, Int) -> Void = { _, _ in }, warn: (ConvertProblem) -> Void = { _ in },
+                    caution: (ConvertWarning) -> Void = { _ in }) throws -> ConvertReport {
         let started = DispatchTime.now()
         var sizes: [Int] = []
         for path in inputs {
@@ -117,7 +70,7 @@ public final class Converter {
                     found += chunk.events.count
                     if firstProblem == nil { firstProblem = chunk.bad.first }
                     if found == 0 && chunk.end >= reader.fileSize { break }
-                    try convert(chunk, fileIndex: fileIndex, writer: writer, warn: warn)
+                    try convert(chunk, fileIndex: fileIndex, writer: writer, warn: warn, caution: caution)
                     done += chunk.end - last
                     last = chunk.end
                     report.bytesRead = done
@@ -128,7 +81,9 @@ public final class Converter {
                     guard reader.fileSize > 0 else { throw DAQError(.notDATE, "the file is empty", path: path) }
                     throw DAQError(.notDATE, "no DATE event in its \(reader.fileSize) bytes" + (firstProblem.map { " (at byte \($0.offset): \($0.reason))" } ?? ""), path: path)
                 }
+                try finishFile(fileIndex, caution: caution)
             }
+            if let totalTable { report.detectors = totalTally.summaries(table: totalTable) }
             try writer.close(metadata: progressMetadata(through: (inputs.count, 0)) + [("converted", "complete")])
         } catch let e as DAQError where e.code != .io {
             // Bad input under --strict, or a bad map/calibration/beam energy: nothing is kept.
@@ -227,10 +182,74 @@ public final class Converter {
         warn(p)
     }
 
+    /// Reports a warning; under --strict one of data left out stops the conversion.
+    private func warning(_ w: ConvertWarning, caution: (ConvertWarning) -> Void) throws(DAQError) {
+        if options.strict && w.losesData { throw DAQError(.missingData, w.message, path: w.file, offset: w.offset, line: w.line) }
+        report.warnings.append(w)
+        caution(w)
+    }
+
+    /// Adds the source notes of a chunk (in file order) to the report; each new one is a warning.
+    private func noteAll(_ tally: SourceNoteTally, caution: (ConvertWarning) -> Void) throws(DAQError) {
+        for e in report.notes.merge(tally) {
+            let kind = e.note.kind
+            try warning(ConvertWarning(code: kind.rawValue, file: inputs[e.file], offset: e.offset, source: e.note.source,
+                                       detector: detectorNames(source: e.note.source, table: fileTable), message: e.note.message,
+                                       losesData: kind.losesData), caution: caution)
+        }
+    }
+
+    /// The detectors a source feeds in `table`, for warnings: `ECAL`, `HCAL+VETO`, `MM`.
+    private func detectorNames(source: Int, table: ChannelTable?) -> String? {
+        guard let table, let kind = table.kind(ofSource: source) else { return nil }
+        switch kind {
+        case .msadc:
+            var names: [String] = []
+            for cell in 0..<Cells.count where table.addresses[cell]?.sourceID == source {
+                let g = Cells.group(of: cell).rawValue
+                if !names.contains(g) { names.append(g) }
+            }
+            return names.joined(separator: "+")
+        default:
+            return DetectorTally.trackerKinds.first { $0.0 == kind }?.1 ?? kind.mapName
+        }
+    }
+
+    /// At the end of a file: a mapped source that delivered nothing in it, and a detector that
+    /// delivered nothing in more than `missingLimit` of its physics events, are warnings.
+    private func finishFile(_ fileIndex: Int, caution: (ConvertWarning) -> Void) throws(DAQError) {
+        defer {
+            totalTally.merge(fileTally)
+            fileTally = DetectorTally()
+            fileTable = nil
+        }
+        guard let table = fileTable, fileTally.events > 0 else { return }
+        let path = inputs[fileIndex], events = fileTally.events
+        let silent = fileTally.silentSources(table: table)
+        for source in silent {
+            let kind = table.kind(ofSource: source)!.mapName, names = detectorNames(source: source, table: table) ?? kind
+            try warning(ConvertWarning(code: "silent-source", file: path, source: source, detector: names,
+                                       message: "source \(source) (\(kind): \(names)) delivered no data in the file's \(events) physics events",
+                                       losesData: true), caution: caution)
+        }
+        for d in fileTally.summaries(table: table) where Double(d.eventsMissing) > options.missingLimit * Double(events) {
+            // A detector whose every source is silent was named just above.
+            guard !d.sources.allSatisfy(silent.contains) else { continue }
+            let share = Double(Int((1000 * Double(d.eventsMissing) / Double(events)).rounded())) / 10
+            let sources: String = d.sources.map { String($0) }.joined(separator: ", ")
+            let message = "\(d.name) (source \(sources)) delivered nothing in \(d.eventsMissing) of the file's \(events) physics events"
+                + " (\(share)%, limit \(options.missingLimit * 100)%)"
+            try warning(ConvertWarning(code: "missing-detector", file: path, source: d.sources.first, detector: d.name, message: message,
+                                       losesData: true), caution: caution)
+        }
+    }
+
     /// Converts the events of one chunk.
-    private func convert(_ chunk: RawFileReader.Chunk, fileIndex: Int, writer: WriteQueue, warn: (ConvertProblem) -> Void) throws {
+    private func convert(_ chunk: RawFileReader.Chunk, fileIndex: Int, writer: WriteQueue, warn: (ConvertProblem) -> Void,
+                         caution: (ConvertWarning) -> Void) throws {
         let path = inputs[fileIndex]
         var problems = chunk.bad.map { ConvertProblem(file: path, offset: $0.offset, length: $0.length, code: $0.code, reason: $0.reason) }
+        var notes = SourceNoteTally()
         // Run-level events in order: start of run (beam energy), end of burst (scalers).
         var physics: [RawEventRef] = []
         physics.reserveCapacity(chunk.events.count)
@@ -239,28 +258,29 @@ public final class Converter {
         for ref in chunk.events {
             let type = RawFileReader.word(chunk.bytes, ref.bufferOffset + 16)
             let run = RawFileReader.word(chunk.bytes, ref.bufferOffset + 20)
+            let context = try self.context(run: run, caution: caution)
+            if fileTable == nil { fileTable = context.table }
+            if totalTable == nil { totalTable = context.table }
             if type == DATE.EventType.physics.rawValue {
                 physics.append(ref)
-                if runs[run] == nil { try prepare(run: run, at: ref, path: path) }
+                if context.beamEnergy == nil { try resolveBeamEnergy(run: run, at: ref, path: path) }
                 continue
             }
             report.otherEvents += 1
             guard type == DATE.EventType.startOfRun.rawValue || type == DATE.EventType.endOfBurst.rawValue else { continue }
             do throws(DAQError) {
-                try EventDecoder.decode(chunk.bytes, at: ref.bufferOffset, fileOffset: ref.fileOffset, table: nil, into: &scratch)
+                try EventDecoder.decode(chunk.bytes, at: ref.bufferOffset, fileOffset: ref.fileOffset, table: context.table, into: &scratch)
             } catch {
                 problems.append(ConvertProblem(file: path, offset: ref.fileOffset, length: ref.size, code: error.code, reason: error.message))
                 continue
             }
+            for (note, offset) in scratch.notes { notes.add(note, file: fileIndex, offset: offset) }
             if scratch.header.type == .startOfRun, let e = scratch.runInfo["beam_energy_gev"].flatMap(Double.init) {
                 beamEnergyByRun[run] = e
                 metadata.append(("beam_energy_gev.run\(run)", String(e)))
                 for (k, v) in scratch.runInfo.sorted(by: { $0.key < $1.key }) { metadata.append(("run_info." + k, v)) }
             }
-            if scratch.header.type == .endOfBurst && !counted(fileIndex, ref.fileOffset) {
-                report.spills += 1
-                for s in scratch.scalers { if let id = ScalerID(rawValue: s.id) { report.scalers[id, default: 0] += s.value } }
-            }
+            if scratch.header.type == .endOfBurst && !counted(fileIndex, ref.fileOffset) { endOfBurst(scratch) }
         }
         report.physicsEvents += physics.count
 
@@ -278,7 +298,7 @@ public final class Converter {
             var ev = DecodedEvent()
             var reco: Reconstructor? = nil
             var recoRun: UInt32? = nil
-            var bad: [ConvertProblem] = []
+            var part = PartResult()
             var n = 0
             for ref in refs[range] {
                 let run = RawFileReader.word(bytes, ref.bufferOffset + 20)
@@ -286,12 +306,14 @@ public final class Converter {
                 do throws(DAQError) {
                     try EventDecoder.decode(bytes, at: ref.bufferOffset, fileOffset: ref.fileOffset, table: context.table, into: &ev)
                 } catch {
-                    bad.append(ConvertProblem(file: path, offset: ref.fileOffset, length: ref.size, code: error.code,
-                                              reason: "event \(RawFileReader.word(bytes, ref.bufferOffset + 24)): " + error.message))
+                    part.bad.append(ConvertProblem(file: path, offset: ref.fileOffset, length: ref.size, code: error.code,
+                                                   reason: "event \(RawFileReader.word(bytes, ref.bufferOffset + 24)): " + error.message))
                     continue
                 }
+                for (note, offset) in ev.notes { part.notes.add(note, file: fileIndex, offset: offset) }
+                part.tally.add(ev, table: context.table)
                 if recoRun != run {
-                    reco = Reconstructor(calibration: context.calibration, beamEnergy: context.beamEnergy)
+                    reco = Reconstructor(calibration: context.calibration, beamEnergy: context.beamEnergy!)
                     recoRun = run
                 }
                 reco!.append(ev, to: columns, rawFile: fileIndex, rawOffset: ref.fileOffset)
@@ -299,7 +321,8 @@ public final class Converter {
                 n += 1
             }
             batch.noteAppendedEvents(n)
-            results.set(k, batch, bad)
+            part.batch = batch
+            results.set(k, part)
         }
         // One thread means one: the pool would otherwise use every core.
         if options.threads <= 1 {
@@ -307,22 +330,48 @@ public final class Converter {
         } else {
             DispatchQueue.concurrentPerform(iterations: parts, execute: decodePart)
         }
-        for k in 0..<parts { problems += results.bad[k] }
+        for part in results.parts {
+            problems += part!.bad
+            notes.merge(part!.notes)
+            fileTally.merge(part!.tally)
+        }
         problems.sort { $0.offset < $1.offset }
-        for p in problems { try problem(p, fileIndex: fileIndex, warn: warn) }
-        let batches = results.batches.map { $0! }
+        // Under --strict the first in file order stops: a bad event, or a note of data left out.
+        let firstLoss = notes.entries.filter(\.note.kind.losesData).map(\.offset).min() ?? Int.max
+        for p in problems where p.offset < firstLoss { try problem(p, fileIndex: fileIndex, warn: warn) }
+        try noteAll(notes, caution: caution)
+        for p in problems where p.offset >= firstLoss { try problem(p, fileIndex: fileIndex, warn: warn) }
+        let batches = results.parts.map { $0!.batch! }
         report.eventsWritten += batches.reduce(0) { $0 + $1.eventCount }
         try writer.submit(metadata: metadata + progressMetadata(through: (fileIndex, chunk.end)), batches: batches)
     }
 
-    /// Resolves the map, calibration and beam energy of `run` (once per run).
-    private func prepare(run: UInt32, at ref: RawEventRef, path: String) throws(DAQError) {
+    /// The scalers of one spill, from its end-of-burst event (`ev.header` has run and spill):
+    /// summed into the report.
+    private func endOfBurst(_ ev: DecodedEvent) {
+        report.spills += 1
+        for s in ev.scalers { if let id = ScalerID(rawValue: s.id) { report.scalers[id, default: 0] += s.value } }
+    }
+
+    /// The map and calibration of `run` (resolved once per run); a map conflict is a warning.
+    private func context(run: UInt32, caution: (ConvertWarning) -> Void) throws(DAQError) -> RunContext {
+        if let c = runs[run] { return c }
+        let table = try options.map.table(run: run)
+        let calibration = try options.calibration.calibration(run: run, map: table)
+        runs[run] = RunContext(table: table, calibration: calibration, beamEnergy: nil)
+        for c in table.conflicts {
+            try warning(ConvertWarning(code: SourceNote.Kind.conflictingSource.rawValue, file: c.path, line: c.lines.last, source: c.source,
+                                       message: c.message + " (run \(run))", losesData: true), caution: caution)
+        }
+        return runs[run]!
+    }
+
+    /// The beam energy of `run`: the option, else the start-of-run event's.
+    private func resolveBeamEnergy(run: UInt32, at ref: RawEventRef, path: String) throws(DAQError) {
         guard let beam = options.beamEnergy ?? beamEnergyByRun[run] else {
             throw DAQError(.badArgument, "no beam energy for run \(run): the file has no start-of-run event with one; give --beam-energy", path: path, offset: ref.fileOffset)
         }
-        let table = try options.map.table(run: run)
-        let calibration = try options.calibration.calibration(run: run, map: table)
-        runs[run] = RunContext(table: table, calibration: calibration, beamEnergy: beam)
+        runs[run]!.beamEnergy = beam
     }
 
     static func appendWaveforms(_ ev: DecodedEvent, to column: ColumnBuffer) {
@@ -377,17 +426,18 @@ public final class Converter {
         func drain() { pending.wait() }
     }
 
+    /// What one worker made of its part of a chunk.
+    struct PartResult {
+        var batch: EventBatch?
+        var bad: [ConvertProblem] = []
+        var notes = SourceNoteTally()
+        var tally = DetectorTally()
+    }
+
     final class PartResults: @unchecked Sendable {
-        // Safe: each concurrent iteration writes only its own slots.
-        var batches: [EventBatch?]
-        var bad: [[ConvertProblem]]
-        init(_ n: Int) {
-            batches = Array(repeating: nil, count: n)
-            bad = Array(repeating: [], count: n)
-        }
-        func set(_ k: Int, _ b: EventBatch, _ p: [ConvertProblem]) {
-            batches[k] = b
-            bad[k] = p
-        }
+        // Safe: each concurrent iteration writes only its own slot.
+        var parts: [PartResult?]
+        init(_ n: Int) { parts = Array(repeating: nil, count: n) }
+        func set(_ k: Int, _ p: PartResult) { parts[k] = p }
     }
 }

@@ -13,7 +13,8 @@ public struct DAQError: Error, Sendable, CustomStringConvertible {
         case eventMismatch = "event-mismatch"
         case msadc
         case tracker
-        case unmapped
+        /// A warning of data left out of the converted events, under --strict.
+        case missingData = "missing-data"
         case badMap = "bad-map"
         case badCalibration = "bad-calibration"
         case badArgument = "bad-argument"

@@ -39,8 +39,28 @@ public enum Equipment {
     /// Equipment header + S-Link header.
     public static let overhead = headerSize + 4 * slinkWords
 
-    public enum Kind: UInt32, Sendable {
+    /// What an equipment carries. The raw value is the equipment `type` our writer puts in the
+    /// equipment header; a reader takes the kind from the channel map by source ID and only
+    /// cross-checks the type (Formats/RAW.md section 3).
+    public enum Kind: UInt32, Sendable, CaseIterable {
         case msadc = 1, apv = 2, straw = 3, tcs = 4, runInfo = 256, scalers = 257, crc32c = 0xC0C
+
+        /// The kinds a channel map gives sources (the CRC32C equipment belongs to the envelope).
+        public static let mapped: [Kind] = [.msadc, .apv, .straw, .tcs, .runInfo, .scalers]
+
+        /// The name in channel map `source` lines.
+        public var mapName: String {
+            switch self {
+            case .msadc: "MSADC"
+            case .apv: "APV"
+            case .straw: "STRAW"
+            case .tcs: "TCS"
+            case .runInfo: "RUNINFO"
+            case .scalers: "SCALERS"
+            case .crc32c: "CRC32C"
+            }
+        }
+
         /// The S-Link `format` byte of this kind's payload.
         public var format: UInt32 {
             switch self {

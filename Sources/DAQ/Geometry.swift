@@ -21,13 +21,31 @@ public enum Geometry {
     public static let strawPitch = 6.0
     public static let centreWire = 32.0
 
+    /// The downstream spectrometer behind the HCAL, which measures the momentum of what leaves
+    /// it (the muon programme's outgoing muon): stations MM7-MM10 (planes 12-19), MM7 and MM8
+    /// before its magnet, MM9 and MM10 after [est: NA64μ's MS2 layout, proportions only].
+    public static let downstreamZ: [Double] = [25, 27, 29.5, 31.5]
+    public static let downstreamMagnetZ = 28.25
+    /// Its field integral, T·m [est], and strip pitch, mm [est: large planes, 320 strips of
+    /// 1 mm]: muons down to ~9 GeV/c stay on its planes, and 150 GeV/c is measured to ~10%.
+    public static let downstreamBendingPower = 1.4
+    public static let downstreamStripPitch = 1.0
+    /// Stations of the upstream spectrometer, then of the downstream one.
+    public static var stationZ: [Double] { mmZ + downstreamZ }
+
+    /// Strip pitch of station `s` (0-9), mm.
+    public static func pitch(station s: Int) -> Double { s < mmZ.count ? stripPitch : downstreamStripPitch }
+
     /// Deflection angle in rad of a particle of momentum `p` GeV/c: 0.2998 · ∫B dl / p.
     public static func kick(_ p: Double) -> Double { 0.299_792_458 * bendingPower / p }
+    public static func downstreamKick(_ p: Double) -> Double { 0.299_792_458 * downstreamBendingPower / p }
 
-    /// x offset (mm) of the detector centre at `z` (m): downstream detectors sit on the line a
-    /// particle of the nominal beam momentum (GeV/c) is deflected to.
+    /// x offset (mm) of the detector centre at `z` (m): detectors behind a magnet sit on the line
+    /// a particle of the nominal beam momentum (GeV/c) is deflected to.
     public static func centreOffset(z: Double, nominal: Double) -> Double {
-        z <= magnetZ ? 0 : kick(nominal) * (z - magnetZ) * 1000
+        var x = z <= magnetZ ? 0 : kick(nominal) * (z - magnetZ) * 1000
+        if z > downstreamMagnetZ { x += downstreamKick(nominal) * (z - downstreamMagnetZ) * 1000 }
+        return x
     }
 
     /// ECAL cell pitch, mm [code].

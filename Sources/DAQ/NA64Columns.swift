@@ -4,7 +4,7 @@ import EventFormat
 /// both the converter and the reconstructed-level simulator derive from cell energies.
 public struct NA64Columns {
     public let run, spill, event, trigger, timeInSpill, ecalCells, ecalE, ecalPre, ecalMax, ecalX, ecalY, ecalChi2: ColumnBuffer
-    public let hcalCells, hcalModules, hcalE, vetoE, veto, srdE, srdSum, trackP, trackChi2, nTracks, missing: ColumnBuffer
+    public let hcalCells, hcalModules, hcalE, vetoE, veto, srdE, srdSum, trackP, trackChi2, nTracks, missing, trackPOut: ColumnBuffer
     public let hitOffsets, hitPlane, hitStrip, hitAmp, hitTime: ColumnBuffer
     /// Present in converted batches only.
     public let pileUpE, pileUp, saturated, rawFile, rawOffset, strawOffsets, strawPlane, strawWire, strawTime: ColumnBuffer?
@@ -15,8 +15,8 @@ public struct NA64Columns {
         (ecalCells, ecalE, ecalPre, ecalMax, ecalX, ecalY, ecalChi2) =
             (c("ecal_cells"), c("ecal_e"), c("ecal_pre_e"), c("ecal_max_cell"), c("ecal_x"), c("ecal_y"), c("ecal_shower_chi2"))
         (hcalCells, hcalModules, hcalE, vetoE, veto) = (c("hcal_cells"), c("hcal_module_e"), c("hcal_e"), c("veto_e"), c("veto"))
-        (srdE, srdSum, trackP, trackChi2, nTracks, missing) =
-            (c("srd_e"), c("srd_e_sum"), c("track_p"), c("track_chi2"), c("n_tracks"), c("missing_energy"))
+        (srdE, srdSum, trackP, trackChi2, nTracks, missing, trackPOut) =
+            (c("srd_e"), c("srd_e_sum"), c("track_p"), c("track_chi2"), c("n_tracks"), c("missing_energy"), c("track_p_out"))
         (hitOffsets, hitPlane, hitStrip, hitAmp, hitTime) =
             (c("mm_hits#offsets"), c("mm_hits.plane"), c("mm_hits.strip"), c("mm_hits.amplitude"), c("mm_hits.time"))
         (pileUpE, pileUp, saturated, rawFile, rawOffset) =

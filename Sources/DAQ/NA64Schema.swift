@@ -52,8 +52,10 @@ public enum NA64Schema {
             f("track_chi2", .scalar(.float32), "", "track fit chi2/ndf"),
             f("n_tracks", .scalar(.uint8), "", "reconstructed upstream tracks"),
             f("missing_energy", .scalar(.float32), "GeV", "beam energy - ecal_e"),
+            Field(id: 30, name: "track_p_out", kind: .scalar(.float32), unit: Unit("GeV/c"),
+                  description: "momentum leaving the HCAL, from the downstream spectrometer (NaN without a track there)"),
             Field(id: 100, name: "mm_hits", kind: .recordList([
-                Field(id: 101, name: "plane", kind: .scalar(.uint8), description: "Micromegas plane (MM1X=0 ... MM6Y=11)"),
+                Field(id: 101, name: "plane", kind: .scalar(.uint8), description: "Micromegas plane (MM1X=0 ... MM6Y=11; downstream MM7X=12 ... MM10Y=19)"),
                 Field(id: 102, name: "strip", kind: .scalar(.uint16), description: "strip number"),
                 Field(id: 103, name: "amplitude", kind: .scalar(.float32), unit: Unit("ADC"), description: "strip amplitude"),
                 Field(id: 104, name: "time", kind: .scalar(.float32), unit: Unit("ns"), description: "hit time vs the master time"),

@@ -7,53 +7,69 @@ import EventFormat
 public struct Reconstructor {
     public let calibration: Calibration
     public let beamEnergy: Double
+    /// Per detector group (`Cells.Group.allCases` order): the pulse shape prepared for the
+    /// digitizer period (one model per distinct shape), threshold and in-time window.
+    private let models: [PulseModel]
+    private let thresholds: [Double], windows: [ClosedRange<Double>]
     private var energy = [Double](repeating: 0, count: Cells.count)
-    private var inTime = [Bool](repeating: false, count: Cells.count)
     private var scratch = [Double](repeating: 0, count: 72)
     private var clusters = TrackFinder()
 
     public init(calibration: Calibration, beamEnergy: Double) {
         self.calibration = calibration
         self.beamEnergy = beamEnergy
+        var byShape: [(PulseShape, PulseModel)] = []
+        models = Cells.Group.allCases.map { g in
+            let shape = calibration.pulseShape(g)
+            if let m = byShape.first(where: { $0.0 == shape }) { return m.1 }
+            let m = PulseModel(shape: shape, sampleNs: calibration.sampleNs)
+            byShape.append((shape, m))
+            return m
+        }
+        thresholds = Cells.Group.allCases.map { calibration.threshold($0) }
+        windows = Cells.Group.allCases.map { calibration.window($0) }
+    }
+
+    /// The fit of `cell`'s waveform with the settings of its group `g`; `inTime` is where
+    /// in-time pulses' half-maximum times lie.
+    private func fit(_ samples: UnsafeBufferPointer<UInt16>, _ ev: DecodedEvent, cell: Int, group g: Int, inTime: ClosedRange<Double>,
+                     nearest: Double? = nil) -> PulseFit {
+        let settings = PulseFit.Settings(pedestalSamples: calibration.pedestalSamples, inTime: inTime, threshold: thresholds[g],
+                                         secondPulseFraction: calibration.secondPulseFraction, nearest: nearest)
+        return PulseFit.fit(UnsafeBufferPointer(rebasing: samples[ev.sampleStart[cell]..<ev.sampleStart[cell] + ev.sampleCount[cell]]), model: models[g], settings)
     }
 
     /// Appends one event to `c`. `rawFile` and `rawOffset` say where it came from.
     public mutating func append(_ ev: DecodedEvent, to c: NA64Columns, rawFile: Int, rawOffset: Int) {
         let cal = calibration
-        // Beam counters first: the master time.
-        var master = 0.0, counters = 0
-        let window = Int((cal.triggerNs - 50) / cal.sampleNs)..<Int((cal.triggerNs + 50) / cal.sampleNs) + 2
         var saturated = 0
-        for cell in Cells.beam..<Cells.count where ev.sampleCount[cell] > 0 {
-            let fit = ev.samples.withUnsafeBufferPointer {
-                PulseFit.fit(UnsafeBufferPointer(rebasing: $0[ev.sampleStart[cell]..<ev.sampleStart[cell] + ev.sampleCount[cell]]),
-                             pedestalSamples: cal.pedestalSamples, sampleNs: cal.sampleNs, search: window)
-            }
-            if fit.saturated { saturated += 1 }
-            if fit.amplitude >= cal.threshold(.beam) {
-                master += fit.time
-                counters += 1
-            }
-        }
-        master = counters > 0 ? master / Double(counters) : cal.triggerNs
         var pileUpE = 0.0
-        for cell in 0..<Cells.beam {
-            energy[cell] = 0
-            inTime[cell] = false
-            guard ev.sampleCount[cell] > 0 else { continue }
-            let fit = ev.samples.withUnsafeBufferPointer {
-                PulseFit.fit(UnsafeBufferPointer(rebasing: $0[ev.sampleStart[cell]..<ev.sampleStart[cell] + ev.sampleCount[cell]]),
-                             pedestalSamples: cal.pedestalSamples, sampleNs: cal.sampleNs)
+        ev.samples.withUnsafeBufferPointer { samples in
+            // Beam counters first: the master time, from each counter's pulse nearest the
+            // trigger within the S window around trigger_ns (a pile-up particle elsewhere does
+            // not move it).
+            var master = 0.0, counters = 0
+            let beam = Cells.Group.allCases.firstIndex(of: .beam)!
+            let counterWindow = cal.triggerNs + windows[beam].lowerBound...cal.triggerNs + windows[beam].upperBound
+            for cell in Cells.beam..<Cells.count where ev.sampleCount[cell] > 0 {
+                let f = fit(samples, ev, cell: cell, group: beam, inTime: counterWindow, nearest: cal.triggerNs)
+                if f.saturated { saturated += 1 }
+                if f.amplitude > 0 {
+                    master += f.time
+                    counters += 1
+                }
             }
-            if fit.saturated { saturated += 1 }
-            let group = Cells.group(of: cell)
-            guard fit.amplitude >= cal.threshold(group), cal.gains[cell] > 0 else { continue }
-            let e = fit.amplitude / cal.gains[cell]
-            if cal.window(group).contains(fit.time - master) {
-                energy[cell] = e
-                inTime[cell] = true
-            } else if group == .ecal {
-                pileUpE += e
+            master = counters > 0 ? master / Double(counters) : cal.triggerNs
+            for cell in 0..<Cells.beam {
+                energy[cell] = 0
+                guard ev.sampleCount[cell] > 0 else { continue }
+                let g = DetectorTally.groupOfCell[cell]
+                let f = fit(samples, ev, cell: cell, group: g, inTime: master + windows[g].lowerBound...master + windows[g].upperBound)
+                if f.saturated { saturated += 1 }
+                let gain = cal.gains[cell]
+                guard gain > 0 else { continue }
+                energy[cell] = f.amplitude / gain
+                if cell < Cells.hcal { pileUpE += f.pileUpAmplitude / gain }
             }
         }
 
@@ -77,6 +93,7 @@ public struct Reconstructor {
         c.trackChi2.append(Float(track.chi2))
         c.nTracks.append(UInt8(min(track.count, 255)))
         c.missing.append(Float(beamEnergy - ecalE))
+        c.trackPOut.append(Float(track.momentumOut))
         c.pileUpE?.append(Float(pileUpE))
         c.pileUp?.append(UInt8(pileUpE > cal.pileUpEcalGeV ? 1 : 0))
         c.saturated?.append(UInt8(min(saturated, 255)))

@@ -11,9 +11,16 @@ struct SimulateCommand: ParsableCommand {
         discussion: """
             Physics after ../shared/NA64.md: 1% beam spread; ECAL showers shared across preshower \
             and main cells with resolution 10%/sqrt(E) (+) 3% and a low tail; SRD photons for \
-            electrons and positrons; hadrons sharing energy between ECAL and HCAL; muons as MIPs; \
-            dimuon pairs; pile-up; A' signal events at --signal-rate with the A' energy spectrum \
-            of --mass. The output is the same for a seed whatever the number of threads.
+            electrons and positrons; hadrons sharing energy between ECAL and HCAL; muons as MIPs \
+            with rare hard losses; dimuon pairs; pile-up of beam particles, each at its own time. \
+            --signal-rate injects the programme's invisible signal: with --beam e- or e+ (NA64e) \
+            an A' with the energy spectrum of --mass, emitted at a depth drawn from the \
+            electron's bremsstrahlung; with --beam mu (NA64mu, --energy 160) a Z' taking \
+            momentum from the outgoing muon, which the downstream spectrometer measures \
+            (track_p_out); with --beam pi (NA64h, --energy 50) an eta/eta' decaying invisibly \
+            after a charge exchange in the ECAL, the beam energy vanishing. The truth file's \
+            kind 3 marks it. Formats/selections has each programme's selection. The output is \
+            the same for a seed whatever the number of threads.
 
             --format raw (the default for a .dat name) writes a DATE raw file as the NA64 DAQ \
             does (Formats/RAW.md): spills, scalers, every MSADC channel of the channel map \
@@ -30,7 +37,8 @@ struct SimulateCommand: ParsableCommand {
               darkscan simulate --run 4243 --events 100000 --signal-rate 1e-3 --mass 16.7 -o cdr01001-004243.dat
               darkscan simulate --run 4244 --events 10000000 --format evc -o run4244.evc
               darkscan simulate --run 4246 --events 1000000000 --profile summary -o bench.evc
-              darkscan simulate --beam pi --energy 50 --events 10000 -o cdr01001-004245.dat
+              darkscan simulate --beam mu --energy 160 --events 100000 --signal-rate 1e-3 --mass 50 -o cdr01001-004245.dat
+              darkscan simulate --beam pi --energy 50 --events 100000 --signal-rate 1e-3 -o cdr01001-004246.dat
             """
     )
 
@@ -41,8 +49,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Beam particle: e-, e+, mu or pi.") var beam: String = "e-"
     @Option(help: "Beam energy in GeV.") var energy: Double = 100
-    @Option(help: "Fraction of events that are A' signal.") var signalRate: Double = 0
-    @Option(help: "A' mass in MeV (sets the A' energy spectrum).") var mass: Double = 10
+    @Option(help: "Fraction of events that are the programme's signal (A', Z' or eta to invisible).") var signalRate: Double = 0
+    @Option(help: "A' or Z' mass in MeV (sets its energy spectrum).") var mass: Double = 10
     @Option(help: "Output format: raw (DATE) or evc (reconstructed). Default: from the output name.") var format: Format?
     @Option(help: "EVC profile: full (every column) or summary (the scalar columns only, ~10x smaller, for large benchmarks).")
     var profile: RecoSimulator.Profile = .full

@@ -1,9 +1,10 @@
 import DAQ
 
-/// Turns a `TrueEvent`'s cell energies into MSADC waveforms: the gain of the calibration, a
-/// pulse of fixed shape whose half maximum falls at the trigger time (plus the trigger's phase
-/// against the digitizer clock), pile-up pulses at their own time, per-channel pedestals that
-/// differ between even and odd samples, Gaussian noise, 12-bit rounding and saturation.
+/// Turns a `TrueEvent`'s cell energies into MSADC waveforms: the gain of the calibration, the
+/// calibration's pulse shape of the cell's detector with its half maximum at the trigger time
+/// (plus the trigger's phase against the digitizer clock), pile-up pulses at their own time,
+/// per-channel pedestals that differ between even and odd samples, Gaussian noise, 12-bit
+/// rounding and saturation.
 struct Digitizer {
     struct Chip {
         var port: Int
@@ -16,20 +17,19 @@ struct Digitizer {
     let layout: [(source: UInt32, chips: [Chip])]
     /// Per cell: even and odd pedestals and noise sigma, ADC counts (fixed for the run).
     let pedEven: [Double], pedOdd: [Double], noise: [Double]
-    /// The pulse shape sampled every 0.1 ns from its start.
-    let pulse: [Double]
-    /// Where the pulse crosses half its maximum, ns after its start.
-    let halfRise: Double
-    /// Mean of the largest sample of a unit pulse over the trigger phase (< 1: samples miss the
-    /// peak). A calibration with beam electrons measures gains in largest-sample ADC counts, so
-    /// pulse heights are the calibration's gain times the energy divided by this.
-    let peakFactor: Double
-    /// Pulse height per unit of energy for each cell: the calibration's gain over `peakFactor`.
+    /// Per detector group: the pulse shape sampled every 0.1 ns from its start, and where it
+    /// crosses half its maximum, ns after its start.
+    let pulses: [[Double]], halfRise: [Double]
+    /// Per cell: its group's index.
+    let groupOf: [Int]
+    /// Pulse height per unit of energy for each cell: the calibration's gain (ADC counts of the
+    /// pulse's maximum per GeV, as the reconstruction measures them).
     let pulseGains: [Double]
     static let samples = 32
 
     private var amp = [Double](repeating: 0, count: Cells.count)
-    private var pileAmp = [Double](repeating: 0, count: Cells.count)
+    /// Pile-up pulse heights per pile-up particle and cell.
+    private var pileAmp = [Double](repeating: 0, count: Cells.count * TrueEvent.maxPileUp)
     private var waveform = [UInt16](repeating: 0, count: samples)
 
     init(simulator s: RawSimulator) {
@@ -57,35 +57,14 @@ struct Digitizer {
             sigma.append(1 + 2 * rng.uniform())
         }
         (pedEven, pedOdd, noise) = (even, odd, sigma)
-        let rise = RawSimulator.pulseRise
-        pulse = (0..<8000).map { i in
-            let x = Double(i) * 0.1 / rise
-            return x * x * _exp(2 * (1 - x))
-        }
-        // Half maximum on the rising edge: x^2 e^(2(1-x)) = 1/2 for x in (0, 1), by bisection.
-        var lo = 0.0, hi = 1.0
-        for _ in 0..<60 {
-            let mid = (lo + hi) / 2
-            if mid * mid * _exp(2 * (1 - mid)) < 0.5 { lo = mid } else { hi = mid }
-        }
-        halfRise = lo * rise
-        var mean = 0.0
-        let phases = 1000
-        for i in 0..<phases {
-            let phase = (Double(i) + 0.5) / Double(phases) * s.calibration.sampleNs
-            var best = 0.0
-            for k in 0..<Self.samples {
-                let x = (Double(k) * s.calibration.sampleNs + phase) / rise
-                best = max(best, x * x * _exp(2 * (1 - x)))
-            }
-            mean += best
-        }
-        let factor = mean / Double(phases)
-        peakFactor = factor
-        pulseGains = s.calibration.gains.map { $0 / factor }
+        let shapes = Cells.Group.allCases.map { s.calibration.pulseShape($0) }
+        pulses = shapes.map { shape in (0..<Int(Double(shape.values.count) * shape.stepNs * 10)).map { shape.value(at: Double($0) * 0.1) } }
+        halfRise = shapes.map(\.halfRiseNs)
+        groupOf = (0..<Cells.count).map { Cells.Group.allCases.firstIndex(of: Cells.group(of: $0))! }
+        pulseGains = s.calibration.gains
     }
 
-    @inline(__always) func shape(_ dt: Double) -> Double {
+    @inline(__always) func shape(_ pulse: UnsafeBufferPointer<Double>, _ dt: Double) -> Double {
         guard dt > 0 else { return 0 }
         let i = Int(dt * 10)
         return i < pulse.count ? pulse[i] : 0
@@ -95,13 +74,17 @@ struct Digitizer {
     /// cells were given (after the sampling resolution), for the truth file.
     mutating func digitize(_ t: TrueEvent, eventInSpill: UInt32, into builder: inout RawEventBuilder, _ rng: inout SimRandom) -> Double {
         let gains = pulseGains
+        let slots = t.pileUpPulses
         var ecal = 0.0
         for i in 0..<72 {
             amp[Cells.ecal + i] = max(t.ecal[i], 0) * gains[Cells.ecal + i]
-            pileAmp[Cells.ecal + i] = t.pileUpEcal[i] * gains[Cells.ecal + i]
+            for p in 0..<slots { pileAmp[p * Cells.count + Cells.ecal + i] = t.pileUpEcal[72 * p + i] * gains[Cells.ecal + i] }
             ecal += t.ecal[i]
         }
-        for i in 0..<36 { amp[Cells.hcal + i] = max(t.hcal[i], 0) * gains[Cells.hcal + i] }
+        for i in 0..<36 {
+            amp[Cells.hcal + i] = max(t.hcal[i], 0) * gains[Cells.hcal + i]
+            for p in 0..<slots { pileAmp[p * Cells.count + Cells.hcal + i] = t.pileUpHcal[36 * p + i] * gains[Cells.hcal + i] }
+        }
         for k in 0..<3 {
             for pmt in 0..<2 {
                 let c = Cells.veto + 2 * k + pmt
@@ -111,25 +94,29 @@ struct Digitizer {
         for m in 0..<Cells.srdModules { amp[Cells.srd + m] = max(t.srd[m], 0) * gains[Cells.srd + m] }
         for c in Cells.beam..<Cells.count {
             amp[c] = RawSimulator.counterMIP * max(0.3, 1 + 0.15 * rng.gauss())
-            pileAmp[c] = t.pileUpCount > 0 ? RawSimulator.counterMIP * max(0.3, 1 + 0.15 * rng.gauss()) : 0
+            for p in 0..<slots { pileAmp[p * Cells.count + c] = RawSimulator.counterMIP * max(0.3, 1 + 0.15 * rng.gauss()) }
         }
-        // The trigger's phase against the 80 MHz digitizer clock.
-        let start = calibration.triggerNs + calibration.sampleNs * (rng.uniform() - 0.5) - halfRise
-        let pileStart = start + t.pileUpTime
+        // The trigger's phase against the 80 MHz digitizer clock: where half maxima fall.
+        let start = calibration.triggerNs + calibration.sampleNs * (rng.uniform() - 0.5)
         let dt = calibration.sampleNs
         for (source, chips) in layout {
             builder.beginEquipment(.msadc, sourceID: source)
             for chip in chips {
                 builder.beginChip(port: chip.port, chip: chip.chip, eventInSpill: eventInSpill)
                 for (chan, cell) in chip.channels {
-                    let t0 = start + 0.5 * rng.gauss()
-                    let a = amp[cell], pa = pileAmp[cell]
-                    for k in 0..<Self.samples {
-                        let tk = Double(k) * dt
-                        var v = (k & 1 == 0 ? pedEven[cell] : pedOdd[cell]) + noise[cell] * rng.fastGauss()
-                        if a > 0 { v += a * shape(tk - t0) }
-                        if pa > 0 { v += pa * shape(tk - pileStart) }
-                        waveform[k] = UInt16(min(max(v.rounded(), 0), Double(MSADC.saturation)))
+                    let g = groupOf[cell]
+                    let t0 = start - halfRise[g] + 0.5 * rng.gauss()
+                    let a = amp[cell]
+                    pulses[g].withUnsafeBufferPointer { pulse in
+                        for k in 0..<Self.samples {
+                            let tk = Double(k) * dt
+                            var v = (k & 1 == 0 ? pedEven[cell] : pedOdd[cell]) + noise[cell] * rng.fastGauss()
+                            if a > 0 { v += a * shape(pulse, tk - t0) }
+                            for p in 0..<slots where pileAmp[p * Cells.count + cell] > 0 {
+                                v += pileAmp[p * Cells.count + cell] * shape(pulse, tk - (start - halfRise[g] + t.pileUpTimes[p]))
+                            }
+                            waveform[k] = UInt16(min(max(v.rounded(), 0), Double(MSADC.saturation)))
+                        }
                     }
                     waveform.withUnsafeBufferPointer { builder.channel(chan, samples: $0) }
                 }

@@ -6,8 +6,11 @@ public struct PhysicsConstants: Sendable {
     /// ECAL stochastic and constant terms: sigma/E = a/sqrt(E) (+) b [seed talk].
     public var ecalStochastic = 0.10
     public var ecalConstant = 0.03
-    /// Fraction of electrons with a low-energy tail (upstream brems, electro-nuclear) [est].
+    /// Fraction of electrons with a low-energy tail (upstream brems, electro-nuclear) [est],
+    /// and the share of the energy they lose: from 5% (less is within the peak's resolution)
+    /// to 50%, with the bremsstrahlung spectrum's shape [est].
     public var ecalTailFraction = 0.015
+    public var tailLoss = 0.05...0.5
     /// Share of the low tail from electro-nuclear interactions in the ECAL (energy to HCAL); the
     /// rest is upstream bremsstrahlung (lower momentum at the tracker) [est].
     public var electroNuclearShareOfTail = 0.5
@@ -61,6 +64,41 @@ public struct PhysicsConstants: Sendable {
     public var spillSeconds = 4.8
     /// ECAL cell pitch in mm [code].
     public var cellPitch = 38.2
+
+    /// Where an A' is emitted: the electron's path in the ECAL, radiation lengths [paper]: the
+    /// preshower's depth and the whole ECAL's.
+    public var preshowerDepthX0 = 4.0
+    public var ecalDepthX0 = 40.0
+    /// Bremsstrahlung of the beam electron before it emits the A': −ln(E/E0) grows by a Gamma
+    /// process of rate 4/3 per X0 (Bethe-Heitler), jumps below `softPhotonCut` taken as a
+    /// steady loss.
+    public var bremRate = 4.0 / 3.0
+    public var softPhotonCut = 0.02
+    /// Longitudinal shower profile dE/dt ∝ t^(a−1) e^(−b t), b = 0.5, t_max = ln(E/E_c) − 1 for
+    /// an electron and − 0.5 for a photon (Longo); E_c = 24 MeV [est] makes a 100 GeV electron
+    /// leave 7.5% in the preshower, the middle of `preshowerShare`.
+    public var profileSlope = 0.5
+    public var criticalEnergyGeV = 0.024
+
+    /// The muon programme (`--beam mu`): hadrons in the muon beam [est]; a hard radiative loss
+    /// (bremsstrahlung, pair production, photonuclear) of a share y of the muon's energy, y
+    /// log-uniform in 0.05-1, in the ECAL or the HCAL, per muon [est: ~1e-3 for y > 0.5 over the
+    /// ~300 X0 of the setup]; the fraction of it in the ECAL (40 of ~310 X0 and the start of the
+    /// HCAL's showers seen there) [est].
+    public var muonBeamHadronFraction = 1e-3
+    public var muonHardLoss = 3e-3
+    public var muonHardLossInEcal = 0.3
+    /// Multiple scattering of muons through the calorimeters before the downstream spectrometer:
+    /// θ0 = 13.6 MeV / p × sqrt(~313 X0) [PDG formula, est thickness].
+    public var calorimeterScatteringGeV = 0.24
+
+    /// The hadron programme (`--beam pi`): muons from pion decays in the beam [est]; the η/η′
+    /// signal: a charge exchange π⁻ p → η n deep in the ECAL (interaction lengths: the ECAL is
+    /// ~1.3 λ_I [est]) leaves the pion's ionisation before it and the nucleus's recoil and
+    /// de-excitation (exponential, mean 0.3 GeV [est]); the η takes the rest.
+    public var pionBeamMuonFraction = 0.02
+    public var ecalInteractionLengths = 1.3
+    public var chargeExchangeRecoilGeV = 0.3
 
     public init() {}
 }

@@ -62,11 +62,13 @@ import Glibc
 @inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
 @inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
 @inline(__always) func erfc(_ x: Double) -> Double { Glibc.erfc(x) }
+@inline(__always) func _lgamma(_ x: Double) -> Double { Glibc.lgamma(x) }
 #else
 import Darwin
 @inline(__always) func _log(_ x: Double) -> Double { Darwin.log(x) }
 @inline(__always) func _exp(_ x: Double) -> Double { Darwin.exp(x) }
 @inline(__always) func erfc(_ x: Double) -> Double { Darwin.erfc(x) }
+@inline(__always) func _lgamma(_ x: Double) -> Double { Darwin.lgamma(x) }
 #endif
 
 /// Ziggurat tables for the standard normal density f(x) = exp(-x^2/2): 128 layers of equal area

@@ -88,6 +88,7 @@ public struct RecoSimulator: Sendable {
         c.trackChi2.append(Float(chiSquare(3, &rng) / 3))
         c.nTracks.append(UInt8(1 + (rng.uniform() < 0.05 ? 1 : 0)))
         c.missing.append(Float(physics.energy - ecalSum))
+        c.trackPOut.append(Float(Self.outgoingMomentum(t, &rng)))
         // Micromegas hits near the beam spot, one cluster of strips per plane.
         var total = NA64Columns.lastOffset(c.hitOffsets)
         for plane in 0..<k.mmPlanes where rng.uniform() < 0.95 {
@@ -101,6 +102,16 @@ public struct RecoSimulator: Sendable {
             }
         }
         c.hitOffsets.append(total)
+    }
+
+    /// The downstream spectrometer's measurement of the leading outgoing particle: its
+    /// deflection error (0.2 mrad [est], Geometry) over the kick gives σp/p; NaN when nothing
+    /// leaves the HCAL or it is bent off the planes (below ~9 GeV/c).
+    static func outgoingMomentum(_ t: TrueEvent, _ rng: inout SimRandom) -> Double {
+        guard t.outgoing > 0 else { return .nan }
+        let p = max(t.outgoingMomenta.0, t.outgoing > 1 ? t.outgoingMomenta.1 : 0)
+        guard p > 9 else { return .nan }
+        return p * (1 + 2e-4 / Geometry.downstreamKick(p) * rng.gauss())
     }
 
     static func firstThree(_ v: SIMD4<Double>, _ body: (UnsafeBufferPointer<Double>) -> Void) {

@@ -180,11 +180,12 @@ import Testing
         #expect { _ = try convert([raw]) } throws: { ($0 as? DAQError)?.message.contains("--beam-energy") == true }
         let (report, _) = try convert([raw]) { $0.beamEnergy = 100 }
         #expect(report.eventsWritten == 600)
-        // A map without the ECAL: its channels are unmapped, each event is bad.
+        // A map without the ECAL: its source is unknown, counted and skipped; the events convert.
         let map = try ChannelMap(text: ChannelMap.defaultText().split(separator: "\n").filter { !$0.hasPrefix("ECAL") }.joined(separator: "\n"), path: "noecal.map")
         let (r2, _) = try convert([SampleRuns.small.raw]) { $0.map = map }
-        #expect(r2.eventsWritten == 0)
-        #expect(r2.badByReason == ["unmapped": 600])
+        #expect(r2.eventsWritten == 600 && r2.badEvents == 0)
+        #expect(r2.notes.unknownSources == [600: 600])
+        #expect(throws: DAQError.self) { _ = try convert([SampleRuns.small.raw], strict: true) { $0.map = map } }
     }
 
     /// Hostile input: random flips anywhere (caught by the CRC) and random flips with the CRC

@@ -72,25 +72,6 @@ import Testing
         let b = Self.bytes
         #expect(dk_crc32c(0, b, 300) == 0xE000_D076)
     }
-
-    @Test func pulseFitFindsAmplitudeTimeAndSaturation() {
-        // Even pedestal 200, odd 210; a pulse from sample 8.
-        var s = [UInt16](repeating: 0, count: 32)
-        let pulse: [Double] = [0, 100, 400, 800, 1000, 900, 600, 300, 100]
-        for k in 0..<32 { s[k] = UInt16((k & 1 == 0 ? 200 : 210) + (k >= 8 && k < 17 ? pulse[k - 8] : 0)) }
-        let fit = s.withUnsafeBufferPointer { PulseFit.fit($0, pedestalSamples: 4, sampleNs: 12.5) }
-        #expect(fit.amplitude == 1000)
-        #expect(!fit.saturated)
-        // Half of 1000 is crossed between samples 10 (400) and 11 (800): 10.25 samples.
-        #expect(abs(fit.time - 10.25 * 12.5) < 1e-9)
-        // An earlier particle's tail over the first samples: the pedestal comes from the end.
-        var early = s
-        for k in 0..<4 { early[k] += UInt16(300 - 70 * k) }
-        let fit2 = early.withUnsafeBufferPointer { PulseFit.fit($0, pedestalSamples: 4, sampleNs: 12.5) }
-        #expect(fit2.amplitude == 1000)
-        s[12] = 4095
-        #expect(s.withUnsafeBufferPointer { PulseFit.fit($0, pedestalSamples: 4, sampleNs: 12.5) }.saturated)
-    }
 }
 
 /// The decoder on bytes the reader has not checked: an error, never a crash.

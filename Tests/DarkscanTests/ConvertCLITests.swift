@@ -71,3 +71,33 @@ import Testing
         #expect(help.stdout.contains("Examples:") && help.stdout.contains("--resume"))
     }
 }
+
+/// What `convert` says about sources and detectors: the summary table, warnings naming file,
+/// byte, source and detector, --json carrying them, --strict making them errors.
+extension ConvertCLITests {
+    @Test func sourcesAndDetectorsInTheSummaryAndJSON() throws {
+        // A map without the HCAL: its source is unknown to it.
+        let map = CLI.scratch("nohcal.map")
+        let text = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Formats/maps/na64-sim.map").standardized.path, encoding: .utf8)
+        FileManager.default.createFile(atPath: map, contents: Data(text.split(separator: "\n").filter { !$0.hasPrefix("HCAL") }.joined(separator: "\n").utf8))
+        let plain = try CLI.run(["convert", Self.raw, "-o", CLI.scratch("a.evc")])
+        #expect(plain.status == 0)
+        #expect(plain.stderr.contains("detector  sources  channels seen  occupancy  events missing"))
+        #expect(plain.stderr.contains("warnings: none"))
+        let out = CLI.scratch("b.evc")
+        let r = try CLI.run(["convert", Self.raw, "-o", out, "--map", map, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("warning: \(Self.raw): byte ") && r.stderr.contains("source 601 is not in the channel map"))
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(json["unknown_sources"] as? [String: Int] == ["601": 700])
+        #expect((json["warning_counts"] as? [String: Int])?["unknown-source"] == 700)
+        let detectors = try #require(json["detectors"] as? [[String: Any]])
+        #expect(detectors.map { $0["name"] as? String } == ["ECAL", "VETO", "SRD", "S", "MM", "ST", "TCS"])
+        #expect(detectors.first?["seen"] as? Int == 72 && detectors.first?["events_missing"] as? Int == 0)
+        let warnings = try #require(json["warnings"] as? [[String: Any]])
+        #expect(warnings.first?["source"] as? Int == 601 && warnings.first?["loses_data"] as? Bool == true)
+        #expect(try CLI.run(["convert", Self.raw, "-o", CLI.scratch("c.evc"), "--map", map, "--strict"]).status == 1)
+        #expect(try CLI.run(["convert", Self.raw, "-o", CLI.scratch("d.evc"), "--max-missing", "2"]).status == 64)
+    }
+}
