@@ -21,10 +21,12 @@ let package = Package(
         .target(name: "CKernels", dependencies: ["CXXHash"]),
         // The EVC file format: schema, units, encodings, codecs, writer, reader, recovery.
         .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels"]),
+        // Histograms: axes, storage, fill kernels, UHI JSON files, merging (no dependencies).
+        .target(name: "Histograms"),
         // The query language: lexer, parser, checker (names, types, units, shapes) and plan.
-        .target(name: "Query", dependencies: ["EventFormat"]),
+        .target(name: "Query", dependencies: ["EventFormat", "Histograms"]),
         // The scan engine: batches, selection vectors, kernels, cut flow, skim.
-        .target(name: "Engine", dependencies: ["Query", "EventFormat", "CKernels"]),
+        .target(name: "Engine", dependencies: ["Query", "EventFormat", "CKernels", "Histograms"]),
         // Export to other formats: Arrow IPC (Feather v2).
         .target(name: "Export", dependencies: ["EventFormat", "CZstd", "CLZ4"]),
         // NA64 raw DAQ data: DATE/MSADC decoding, channel maps, calibration, reconstruction, converter.
@@ -46,7 +48,8 @@ let package = Package(
         // Scan benchmark: count and skim events/s against the machine's decode-and-cut bound.
         .executableTarget(name: "scan-bench", dependencies: ["Darkscan", "DAQ", "Simulation", "CKernels", "BenchSupport"], path: "Bench/ScanBench"),
         .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat"], resources: [.copy("Cases")]),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat", "Histograms"], resources: [.copy("Cases")]),
+        .testTarget(name: "HistogramsTests", dependencies: ["Histograms"]),
         .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DarkscanCLI"]),
         .testTarget(name: "DAQTests", dependencies: ["DAQ", "Simulation", "EventFormat", "CKernels"]),
     ]
