@@ -17,9 +17,9 @@ public struct Parser {
     var p = 0
     var nesting = 0
 
-    public init(_ text: String) throws(QueryError) {
+    public init(_ text: String, histogramSpec: Bool = false) throws(QueryError) {
         self.text = text
-        self.tokens = try Lexer.tokens(text)
+        self.tokens = try Lexer.tokens(text, histogramSpec: histogramSpec)
         if tokens.count > Parser.maxTokens + 1 {
             let r = tokens[Parser.maxTokens].range
             throw QueryError(.tooComplex, "query has more than \(Parser.maxTokens) tokens", SourceRange(r.start, text.utf8.count), source: text)
