@@ -17,12 +17,14 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"]), .brew(["xxhash"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"]), .brew(["cairo"])]),
         // The few hot byte-shuffling loops (byte-stream split, bit unpacking), in C with SIMD.
         .target(name: "CKernels", dependencies: ["CXXHash"]),
         // The EVC file format: schema, units, encodings, codecs, writer, reader, recovery.
         .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels"]),
-        // Histograms: axes, storage, fill kernels, UHI JSON files, merging (no dependencies).
-        .target(name: "Histograms"),
+        // Histograms: axes, storage, fill kernels (hot loops in C), UHI JSON files, merging.
+        .target(name: "CHistograms"),
+        .target(name: "Histograms", dependencies: ["CHistograms"]),
         // The query language: lexer, parser, checker (names, types, units, shapes) and plan.
         .target(name: "Query", dependencies: ["EventFormat", "Histograms"]),
         // The scan engine: batches, selection vectors, kernels, cut flow, skim.
@@ -33,12 +35,14 @@ let package = Package(
         .target(name: "DAQ", dependencies: ["EventFormat", "CKernels"]),
         // Event generators that write NA64-like data: reconstructed-level EVC and raw DATE files.
         .target(name: "Simulation", dependencies: ["EventFormat", "DAQ"]),
+        // Pictures of histograms (PNG, SVG, PDF through Cairo) and terminal plots.
+        .target(name: "Plot", dependencies: ["Histograms", "CCairo"]),
         // The embeddable reader library: the public Swift API.
-        .target(name: "Darkscan", dependencies: ["EventFormat", "Query", "Engine", "Export"]),
+        .target(name: "Darkscan", dependencies: ["EventFormat", "Query", "Engine", "Export", "Histograms"]),
         .executableTarget(
             name: "DarkscanCLI",
             dependencies: [
-                "Darkscan", "Simulation", "DAQ",
+                "Darkscan", "Simulation", "DAQ", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

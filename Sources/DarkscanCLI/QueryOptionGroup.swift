@@ -53,7 +53,7 @@ struct QueryOptionGroup: ParsableArguments {
     /// Prints a query error with its caret rendering, naming the option it came from.
     static func report(_ e: QueryError, options: QueryOptions, query: String) -> ExitCode {
         let origin: String
-        if e.source == query { origin = "--where" } else if e.source == options.weight { origin = "--weight" } else { origin = "--define" }
+        if e.source == query { origin = "--where" } else if e.source == options.weight { origin = "--weight" } else if options.histograms.contains(e.source) { origin = "--hist" } else { origin = "--define" }
         Terminal.note("darkscan: error in \(origin):\n\(e.rendered())")
         return ExitCode(2)
     }

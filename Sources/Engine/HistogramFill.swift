@@ -23,8 +23,8 @@ final class HistogramFiller {
     var sumW2: [[Double]]
     var nonFinite: [Int64]
     var filledSinceTake = false
-    // Scratch, reused: values of each axis, weights, cells, per-event values to broadcast.
-    var x: [Double] = [], y: [Double] = [], w: [Double] = [], perEvent: [Double] = []
+    // Scratch, reused: values of an axis, weights, cells of a 2D histogram.
+    var x: [Double] = [], w: [Double] = []
     var cells: [Int32] = []
 
     init(_ query: CheckedQuery) {
@@ -100,8 +100,20 @@ final class HistogramFiller {
     func fill(stage: Int, _ ev: Evaluator, _ sel: Selection, _ weights: [Double]?) throws(EVCError) {
         guard stage < byStage.count, !byStage[stage].isEmpty, !sel.isEmpty else { return }
         filledSinceTake = true
+        binned.removeAll(keepingCapacity: true)
         for i in byStage[stage] { try fill(i, ev, sel, weights) }
     }
+
+    /// An axis binned in this batch: plans that share an expression and binning (a 1D
+    /// histogram and a 2D one on the same quantity) share its bins.
+    struct Binned {
+        var expr: Expr
+        var kind: Axis.Kind
+        var domain: Domain?
+        var slot: Int
+    }
+    var binned: [Binned] = []
+    var binPool: [[Int32]] = []
 
     func fill(_ h: Int, _ ev: Evaluator, _ sel: Selection, _ weights: [Double]?) throws(EVCError) {
         let plan = plans[h]
@@ -115,31 +127,61 @@ final class HistogramFiller {
             ends = e
         }
         guard n > 0 else { return }
-        try values(plan.exprs[0], ev, sel, ends, plan.domain, n, into: &x)
-        if plan.exprs.count == 2 { try values(plan.exprs[1], ev, sel, ends, plan.domain, n, into: &y) }
-        HistogramFiller.reserve(&cells, n)
-        let b = binners[h]
-        cells.withUnsafeMutableBufferPointer { c in
-            x.withUnsafeBufferPointer { b[0].indices($0.baseAddress!, n, c.baseAddress!, stride: b.count == 2 ? plan.axes[1].extent : 1, accumulate: false) }
-            if b.count == 2 { y.withUnsafeBufferPointer { b[1].indices($0.baseAddress!, n, c.baseAddress!, stride: 1, accumulate: true) } }
+        var slots: [Int] = []
+        for (a, e) in plan.exprs.enumerated() {
+            if let hit = binned.first(where: { $0.expr == e && $0.kind == plan.axes[a].kind && $0.domain == plan.domain }) {
+                slots.append(hit.slot)
+                continue
+            }
+            let slot = binned.count
+            if binPool.count <= slot { binPool.append([]) }
+            HistogramFiller.reserve(&binPool[slot], n)
+            let binner = binners[h][a]
+            if case .scalar(let c, .float32) = e, ends == nil, binner.takesFloat32 {
+                // A float32 column: binned in place, through the selection unless it is the whole batch.
+                let p = try ev.view.values(c, per: 1).assumingMemoryBound(to: Float.self)
+                let dense = sel.count == ev.view.count
+                sel.withUnsafeBufferPointer { s in
+                    binPool[slot].withUnsafeMutableBufferPointer { binner.binsFloat32(p, selection: dense ? nil : s.baseAddress!, n, $0.baseAddress!) }
+                }
+            } else {
+                try values(e, ev, sel, ends, plan.domain, n, into: &x)
+                x.withUnsafeBufferPointer { v in binPool[slot].withUnsafeMutableBufferPointer { binner.bins(v.baseAddress!, n, $0.baseAddress!) } }
+            }
+            binned.append(Binned(expr: e, kind: plan.axes[a].kind, domain: plan.domain, slot: slot))
+            slots.append(slot)
         }
+        if slots.count == 2 {
+            HistogramFiller.reserve(&cells, n)
+            binPool[slots[0]].withUnsafeBufferPointer { a in
+                binPool[slots[1]].withUnsafeBufferPointer { b in
+                    cells.withUnsafeMutableBufferPointer { FillKernels.combine(a.baseAddress!, b.baseAddress!, n, stride: plan.axes[1].extent, into: $0.baseAddress!) }
+                }
+            }
+        }
+        if slots.count == 2 {
+            cells.withUnsafeBufferPointer { add(h, $0.baseAddress!, n, sel, ends, weights) }
+        } else {
+            binPool[slots[0]].withUnsafeBufferPointer { add(h, $0.baseAddress!, n, sel, ends, weights) }
+        }
+    }
+
+    /// Adds the entries at `cells` to histogram h: counts, or weights (one per event in
+    /// `weights`, repeated over each event's elements).
+    func add(_ h: Int, _ c: UnsafePointer<Int32>, _ n: Int, _ sel: Selection, _ ends: [Int]?, _ weights: [Double]?) {
         if let weights {
             HistogramFiller.reserve(&w, n)
             w.withUnsafeMutableBufferPointer { out in
                 weights.withUnsafeBufferPointer { src in HistogramFiller.perEntry(src, sel, ends, out.baseAddress!) }
             }
-            let bad = cells.withUnsafeBufferPointer { c in
-                w.withUnsafeBufferPointer { wb in
-                    sumW[h].withUnsafeMutableBufferPointer { s in
-                        sumW2[h].withUnsafeMutableBufferPointer { s2 in FillKernels.sum(c.baseAddress!, wb.baseAddress!, n, into: s.baseAddress!, s2.baseAddress!) }
-                    }
+            let bad = w.withUnsafeBufferPointer { wb in
+                sumW[h].withUnsafeMutableBufferPointer { s in
+                    sumW2[h].withUnsafeMutableBufferPointer { s2 in FillKernels.sum(c, wb.baseAddress!, n, into: s.baseAddress!, s2.baseAddress!) }
                 }
             }
             nonFinite[h] &+= Int64(bad)
         } else {
-            cells.withUnsafeBufferPointer { c in
-                counts[h].withUnsafeMutableBufferPointer { FillKernels.count(c.baseAddress!, n, into: $0.baseAddress!) }
-            }
+            counts[h].withUnsafeMutableBufferPointer { FillKernels.count(c, n, into: $0.baseAddress!) }
         }
     }
 

@@ -1,104 +1,80 @@
+import CHistograms
+
 /// The fill kernels: bin numbers for a run of values, then counts or weights added at them.
-/// Filling is split in these two passes so that each is a tight loop without calls: the first
-/// computes (and, for a 2D histogram, combines) the cell of every entry, the second scatters.
-/// Results are exactly those of `Axis.index` (binary search over `Axis.edges`), which the tests
-/// check on random data with NaN, infinities and values on edges.
+/// Filling is split in passes so that each is a tight loop without calls: bins per axis (the
+/// C loops of CHistograms, four values at a time with AVX2), cells of 2D histograms combined
+/// from them, then the scatter into the storage. Results are exactly those of `Axis.index`
+/// (binary search over `Axis.edges`), which the tests check on random data with NaN,
+/// infinities and values on and next to edges.
 
 /// An axis prepared for the kernels.
 public struct AxisBinner: Sendable {
     enum Mode { case table, variable, boolean }
     let mode: Mode
     let bins: Int
-    let lower: Double
-    let upper: Double
-    /// Bins per unit of x.
-    let norm: Double
-    /// The n+1 edges: a regular or integer axis uses them to correct the guess by ±1.
+    /// Regular and integer axes: edges computed as `Axis.edge` does.
+    let table: dh_table_axis
+    /// Variable axes: the edges.
     let edges: [Double]
 
     public init(_ axis: Axis) {
         bins = axis.bins
-        edges = axis.edges
-        lower = edges.first!
-        upper = edges.last!
         switch axis.kind {
-        case .regular, .integer:
+        case .regular(let n, let lo, let hi):
             mode = .table
-            norm = Double(bins) / (upper - lower)
-        case .variable:
+            table = dh_table_axis(lo: lo, hi: hi, step: (hi - lo) / Double(n), norm: Double(n) / (hi - lo), bins: Int32(n))
+            edges = []
+        case .integer(let lo, let hi):
+            mode = .table
+            table = dh_table_axis(lo: Double(lo), hi: Double(hi), step: 1, norm: 1, bins: Int32(hi - lo))
+            edges = []
+        case .variable(let e):
             mode = .variable
-            norm = 0
+            table = dh_table_axis()
+            edges = e
         case .boolean:
             mode = .boolean
-            norm = 0
+            table = dh_table_axis()
+            edges = []
         }
     }
 
-    @inline(__always)
-    static func bit(_ b: Bool) -> Int { Int(unsafeBitCast(b, to: UInt8.self)) }
+    /// Regular and integer axes also bin float32 values in place (`binsFloat32`).
+    public var takesFloat32: Bool { mode == .table }
 
-    /// out[i] = bin(values[i]) · stride, or out[i] += that when `accumulate` (the second axis of
-    /// a 2D histogram adds its bin to the first's row offset).
-    public func indices(_ values: UnsafePointer<Double>, _ count: Int, _ out: UnsafeMutablePointer<Int32>, stride: Int, accumulate: Bool) {
+    /// out[i] = the stored bin of values[i] (0 underflow, 1…n, n+1 overflow; 0/1 on a
+    /// boolean axis).
+    public func bins(_ values: UnsafePointer<Double>, _ count: Int, _ out: UnsafeMutablePointer<Int32>) {
         guard count > 0 else { return }
-        let s = Int32(stride)
-        edges.withUnsafeBufferPointer { eb in
-            // Safe: every index into `e` below is within 0...bins (shown at each access).
-            let e = eb.baseAddress!
-            switch mode {
-            case .table:
-                let lo = lower, norm = norm, top = Double(bins - 1), over = bins + 1
-                func bin(_ x: Double) -> Int32 {
-                    // The guess, clamped to 0…n−1 (NaN clamps to 0), is at most one bin off
-                    // (n ≤ 10^6 bins, relative error of a few ulps); the edges settle it. Below
-                    // the axis the guess 0 steps down to −1 (underflow, bin 0); at or past the
-                    // top the guess n−1 steps up to n (overflow, bin n+1).
-                    var t = (x - lo) * norm
-                    t = t >= 0 ? t : 0
-                    t = t <= top ? t : top
-                    var k = Int(t)  // 0...n-1
-                    k &-= AxisBinner.bit(x < e[k])  // k in -1...n-1
-                    k &+= AxisBinner.bit(x >= e[k &+ 1])  // k + 1 in 0...n
-                    return Int32(x.isNaN ? over : k &+ 1)
-                }
-                if accumulate {
-                    for i in 0..<count { out[i] &+= bin(values[i]) &* s }
-                } else {
-                    for i in 0..<count { out[i] = bin(values[i]) &* s }
-                }
-            case .variable:
-                let m = bins + 1, over = Int32(bins + 1)
-                func bin(_ x: Double) -> Int32 {
-                    // Number of edges <= x, found without branches: 0 is underflow, m overflow.
-                    var base = 0, len = m
-                    while len > 1 {
-                        let half = len >> 1
-                        base = e[base &+ half] <= x ? base &+ half : base  // base + half < m
-                        len &-= half
-                    }
-                    let n = Int32(base &+ AxisBinner.bit(e[base] <= x))
-                    return x.isNaN ? over : n
-                }
-                if accumulate {
-                    for i in 0..<count { out[i] &+= bin(values[i]) &* s }
-                } else {
-                    for i in 0..<count { out[i] = bin(values[i]) &* s }
-                }
-            case .boolean:
-                if accumulate {
-                    for i in 0..<count { out[i] &+= Int32(AxisBinner.bit(values[i] != 0)) &* s }
-                } else {
-                    for i in 0..<count { out[i] = Int32(AxisBinner.bit(values[i] != 0)) &* s }
-                }
-            }
+        switch mode {
+        case .table:
+            withUnsafePointer(to: table) { dh_bins_table(values, count, $0, out) }
+        case .variable:
+            edges.withUnsafeBufferPointer { dh_bins_variable(values, count, $0.baseAddress!, Int32(bins), out) }
+        case .boolean:
+            for i in 0..<count { out[i] = values[i] != 0 ? 1 : 0 }
         }
+    }
+
+    /// out[i] = the bin of values[selection[i]] (values[i] without a selection), for float32
+    /// values read in place; only when `takesFloat32`.
+    public func binsFloat32(_ values: UnsafePointer<Float>, selection: UnsafePointer<Int32>?, _ count: Int, _ out: UnsafeMutablePointer<Int32>) {
+        precondition(mode == .table, "float32 values are binned in place on regular and integer axes only")
+        guard count > 0 else { return }
+        withUnsafePointer(to: table) { dh_bins_table_f32(values, selection, count, $0, out) }
     }
 }
 
 public enum FillKernels {
+    /// out[i] = a[i] · stride + b[i]: cells of a 2D histogram from the bins of its axes
+    /// (stride: the second axis's extent).
+    public static func combine(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ n: Int, stride: Int, into out: UnsafeMutablePointer<Int32>) {
+        dh_combine(a, b, n, Int32(stride), out)
+    }
+
     /// counts[cell[i]] += 1 for each entry.
     public static func count(_ cells: UnsafePointer<Int32>, _ n: Int, into counts: UnsafeMutablePointer<Int64>) {
-        for i in 0..<n { counts[Int(cells[i])] &+= 1 }
+        dh_count(cells, n, counts)
     }
 
     /// sumW[cell[i]] += w[i], sumW2[cell[i]] += w[i]²; entries whose weight is NaN or infinite

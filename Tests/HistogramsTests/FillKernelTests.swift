@@ -1,3 +1,4 @@
+import CHistograms
 import Testing
 @testable import Histograms
 
@@ -16,7 +17,7 @@ struct Rng: RandomNumberGenerator {
 
 /// The axis and storage kernels against the plain definitions (`Axis.index`, one entry at a
 /// time) on random values that include NaN, ±inf, values exactly on edges and next to them.
-@Suite struct FillKernelTests {
+@Suite(.serialized) struct FillKernelTests {
     static let axes: [Axis] = [
         Axis(.regular(bins: 150, lower: 0, upper: 150)),
         Axis(.regular(bins: 7, lower: -1.3, upper: 2.9)),
@@ -48,23 +49,46 @@ struct Rng: RandomNumberGenerator {
         }
     }
 
-    @Test(arguments: 0..<axes.count)
-    func binsMatchTheDefinition(axis: Int) {
-        var r = Rng(s: UInt64(axis) &+ 17)
+    /// Every axis, with the vector loops and with the portable ones (`dh_force_portable`).
+    @Test(arguments: 0..<axes.count * 2)
+    func binsMatchTheDefinition(axis index: Int) {
+        let axis = index % Self.axes.count
+        dh_force_portable(index >= Self.axes.count ? 1 : 0)
+        defer { dh_force_portable(0) }
+        var r = Rng(s: UInt64(index) &+ 17)
         let a = Self.axes[axis]
         let b = AxisBinner(a)
-        for n in [0, 1, 7, 2048, 5000] {
+        for n in [0, 1, 3, 4, 5, 7, 2048, 5001] {
             let v = Self.values(a, n, &r)
-            var cells = [Int32](repeating: -1, count: n + 1)
-            v.withUnsafeBufferPointer { vb in cells.withUnsafeMutableBufferPointer { b.indices(vb.baseAddress!, n, $0.baseAddress!, stride: 3, accumulate: false) } }
-            for i in 0..<n where Int(cells[i]) != a.index(v[i]) * 3 {
-                Issue.record("axis \(axis) value \(v[i]) (bits \(v[i].bitPattern)): kernel \(cells[i] / 3), definition \(a.index(v[i]))")
+            var bins = [Int32](repeating: -1, count: n + 1)
+            v.withUnsafeBufferPointer { vb in bins.withUnsafeMutableBufferPointer { b.bins(vb.baseAddress!, n, $0.baseAddress!) } }
+            for i in 0..<n where Int(bins[i]) != a.index(v[i]) {
+                Issue.record("axis \(axis) value \(v[i]) (bits \(v[i].bitPattern)): kernel \(bins[i]), definition \(a.index(v[i]))")
                 return
             }
-            #expect(cells[n] == -1, "wrote past the entries")
-            // Accumulating adds to what is there (the second axis of a 2D histogram).
-            v.withUnsafeBufferPointer { vb in cells.withUnsafeMutableBufferPointer { b.indices(vb.baseAddress!, n, $0.baseAddress!, stride: 1, accumulate: true) } }
-            for i in 0..<n { #expect(Int(cells[i]) == a.index(v[i]) * 4) }
+            #expect(bins[n] == -1, "wrote past the entries")
+        }
+    }
+
+    /// Float32 columns binned in place, through a selection or densely.
+    @Test(arguments: [false, true])
+    func float32InPlaceMatchesTheDefinition(portable: Bool) {
+        dh_force_portable(portable ? 1 : 0)
+        defer { dh_force_portable(0) }
+        var r = Rng(s: portable ? 8 : 9)
+        for a in Self.axes where AxisBinner(a).takesFloat32 {
+            let b = AxisBinner(a)
+            for n in [0, 1, 5, 2048] {
+                let v = Self.values(a, n + 3, &r).map { Float($0) }
+                let sel = (0..<n).map { _ in Int32(r.int(n + 3)) }.sorted()
+                var dense = [Int32](repeating: -1, count: n + 3), sparse = [Int32](repeating: -1, count: max(n, 1))
+                v.withUnsafeBufferPointer { vb in
+                    dense.withUnsafeMutableBufferPointer { b.binsFloat32(vb.baseAddress!, selection: nil, n + 3, $0.baseAddress!) }
+                    sel.withUnsafeBufferPointer { s in sparse.withUnsafeMutableBufferPointer { b.binsFloat32(vb.baseAddress!, selection: s.baseAddress, n, $0.baseAddress!) } }
+                }
+                #expect(dense == v.map { Int32(a.index(Double($0))) }, "\(a.kind)")
+                #expect(Array(sparse.prefix(n)) == sel.map { Int32(a.index(Double(v[Int($0)]))) }, "\(a.kind)")
+            }
         }
     }
 
@@ -93,11 +117,10 @@ struct Rng: RandomNumberGenerator {
             let xs = Self.values(x, n, &r), ys = Self.values(y, n, &r)
             let ws: [Double] = (0..<n).map { _ in [1, 0.5, -2, .nan, .infinity, 1e-3][r.int(6)] }
             for i in 0..<n { reference.fill(xs[i], ys[i], weight: weighted ? ws[i] : 1) }
-            var cells = [Int32](repeating: 0, count: max(n, 1))
-            cells.withUnsafeMutableBufferPointer { c in
-                xs.withUnsafeBufferPointer { AxisBinner(x).indices($0.baseAddress!, n, c.baseAddress!, stride: y.extent, accumulate: false) }
-                ys.withUnsafeBufferPointer { AxisBinner(y).indices($0.baseAddress!, n, c.baseAddress!, stride: 1, accumulate: true) }
-            }
+            var bx = [Int32](repeating: 0, count: max(n, 1)), by = bx, cells = bx
+            xs.withUnsafeBufferPointer { v in bx.withUnsafeMutableBufferPointer { AxisBinner(x).bins(v.baseAddress!, n, $0.baseAddress!) } }
+            ys.withUnsafeBufferPointer { v in by.withUnsafeMutableBufferPointer { AxisBinner(y).bins(v.baseAddress!, n, $0.baseAddress!) } }
+            cells.withUnsafeMutableBufferPointer { FillKernels.combine(bx, by, n, stride: y.extent, into: $0.baseAddress!) }
             var h = Histogram(name: "h", axes: [x, y], weighted: weighted)
             switch h.storage {
             case .counts(var c):
