@@ -53,8 +53,9 @@ let package = Package(
         .executableTarget(name: "scan-bench", dependencies: ["Darkscan", "DAQ", "Simulation", "CKernels", "BenchSupport"], path: "Bench/ScanBench"),
         .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat", "Histograms"], resources: [.copy("Cases")]),
-        .testTarget(name: "HistogramsTests", dependencies: ["Histograms"]),
-        .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DarkscanCLI"]),
+        .testTarget(name: "HistogramsTests", dependencies: ["Histograms", "CHistograms"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "Histograms"]),
+        .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DarkscanCLI", "Plot"]),
         .testTarget(name: "DAQTests", dependencies: ["DAQ", "Simulation", "EventFormat", "CKernels"]),
     ]
 )

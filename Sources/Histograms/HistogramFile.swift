@@ -61,7 +61,7 @@ public enum HistogramFile {
     /// Metadata keys summed when files are added (Formats/HIST.md, section 5).
     public static let summedKeys = ["darkscan.events", "darkscan.eot"]
     /// Keys that must agree: histograms filled by different queries are not added.
-    public static let agreeingKeys = ["darkscan.query", "darkscan.defines", "darkscan.weight", "darkscan.stage", "darkscan.spec"]
+    public static let agreeingKeys = ["darkscan.query", "darkscan.defines", "darkscan.weight", "darkscan.stage"]
     /// Keys whose lines are joined (the datasets of each part).
     public static let joinedKeys = ["darkscan.datasets"]
 

@@ -196,3 +196,31 @@ public enum Picture {
         }
     }
 }
+
+/// A decoded PNG (through Cairo's reader): for checking pictures.
+public struct DecodedImage: Sendable {
+    public let width: Int
+    public let height: Int
+    /// 0xRRGGBB per pixel, row by row.
+    public let pixels: [UInt32]
+
+    public func color(_ x: Int, _ y: Int) -> RGB { RGB(hex: pixels[y * width + x]) }
+
+    /// Reads a PNG file; nil when it is not one.
+    public static func png(_ path: String) -> DecodedImage? {
+        guard let s = cairo_image_surface_create_from_png(path) else { return nil }
+        defer { cairo_surface_destroy(s) }
+        guard cairo_surface_status(s) == CAIRO_STATUS_SUCCESS else { return nil }
+        cairo_surface_flush(s)
+        let w = Int(cairo_image_surface_get_width(s)), h = Int(cairo_image_surface_get_height(s)), stride = Int(cairo_image_surface_get_stride(s))
+        guard let data = cairo_image_surface_get_data(s) else { return nil }
+        var px = [UInt32](repeating: 0, count: w * h)
+        for y in 0..<h {
+            // Safe: Cairo's image rows are `stride` bytes apart, each holding w 32-bit pixels.
+            let row = UnsafeRawPointer(data + y * stride)
+            for x in 0..<w { px[y * w + x] = row.load(fromByteOffset: x * 4, as: UInt32.self) & 0xFFFFFF }
+        }
+        return DecodedImage(width: w, height: h, pixels: px)
+    }
+}
+

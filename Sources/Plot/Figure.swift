@@ -207,10 +207,23 @@ public enum Figure {
         c.text(title, x + 70, y, align: 0, angle: Double.pi / 2)
     }
 
+    static func panel2D(_ h: Histogram, width: Double, height: Double) -> Panel {
+        let (a, b) = (h.axes[0], h.axes[1])
+        return Panel(x: 100, y: 40, w: width - 230, h: height - 120,
+                     xs: Scale(lower: a.edge(0), upper: a.edge(a.bins), log: false), ys: Scale(lower: b.edge(0), upper: b.edge(b.bins), log: false))
+    }
+
+    /// Where the centre of bin (i, j) (0-based, flow bins not counted) of a 2D histogram lands
+    /// in its picture, in pixels.
+    public static func center(ofBin i: Int, _ j: Int, of h: Histogram, options: PlotOptions = PlotOptions()) -> (x: Double, y: Double) {
+        let p = panel2D(h, width: options.width, height: options.height)
+        let (a, b) = (h.axes[0], h.axes[1])
+        return (p.px((a.edge(i) + a.edge(i + 1)) / 2), p.py((b.edge(j) + b.edge(j + 1)) / 2))
+    }
+
     static func draw2D(_ h: Histogram, _ c: Canvas, _ o: PlotOptions) {
         let (a, b) = (h.axes[0], h.axes[1])
-        let panel = Panel(x: 100, y: 40, w: c.width - 230, h: c.height - 120,
-                          xs: Scale(lower: a.edge(0), upper: a.edge(a.bins), log: false), ys: Scale(lower: b.edge(0), upper: b.edge(b.bins), log: false))
+        let panel = panel2D(h, width: c.width, height: c.height)
         let scale = ColorScale(values: drawnValues(h), log: !o.linearColors)
         drawCells(h, c, panel, scale)
         panel.drawAxes(c, xTitle: a.label, yTitle: b.label, xNames: a.kind == .boolean ? ["false", "true"] : nil)

@@ -32,7 +32,9 @@ struct Panel {
     /// Major and minor tick values of a scale, and the step that sets label decimals.
     static func ticks(_ s: Scale, target: Int) -> (major: [Double], minor: [Double], step: Double) {
         if s.log {
-            let decades = Ticks.decades(s.lower, s.upper)
+            var decades = Ticks.decades(s.lower, s.upper)
+            // Less than a decade or two: round numbers between.
+            if decades.count < 2 { decades = Ticks.linear(s.lower, s.upper, target: 4).ticks.filter { $0 > 0 } }
             var minor: [Double] = []
             let a = Int(_log10(s.lower).rounded(.down)), b = Int(_log10(s.upper).rounded(.up))
             if b - a < 12 {
@@ -54,8 +56,10 @@ struct Panel {
 
     static func label(_ v: Double, _ s: Scale, step: Double) -> String {
         guard s.log else { return Ticks.label(v, step: step) }
-        let e = Int(_log10(v).rounded())
-        return (0...4).contains(e) ? Ticks.label(v, step: 1) : "1e\(e)"
+        let e = _log10(v)
+        guard e == e.rounded(), !(0...3).contains(Int(e)) else { return Ticks.label(v, step: v >= 1 ? 1 : v) }
+        let digits = Array("⁰¹²³⁴⁵⁶⁷⁸⁹")
+        return "10" + (e < 0 ? "⁻" : "") + String(String(abs(Int(e))).map { digits[Int(String($0))!] })
     }
 
     /// The frame, ticks, tick labels (x labels only if `xLabels`, or the given names at bin

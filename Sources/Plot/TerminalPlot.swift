@@ -194,15 +194,18 @@ public enum TerminalPlot {
             }
             col += 10
         }
-        axis += " → " + a.label
         lines.append(axis)
-        lines.append(String(labels).replacing(/\s+$/, with: ""))
+        lines.append(String(labels.prefix(style.width)).replacing(/\s+$/, with: ""))
+        // The x title at the right end, as in pictures.
+        let title = String((a.label + " →").suffix(style.width))
+        lines.append(String(repeating: " ", count: max(0, margin + nx - title.count)) + title)
         // The colour scale.
         if scale.high > 0 {
-            let steps = 24
+            let low = "  log scale: \(Ticks.value(scale.low)) ", high = " \(Ticks.value(scale.high))"
+            let steps = max(4, min(24, style.width - low.count - high.count))
             var bar = ""
             for k in 0..<steps { bar += code(Viridis.color(Double(k) / Double(steps - 1)), background: false) + "█" }
-            lines.append("  log scale: \(Ticks.value(scale.low)) \(bar)\u{1B}[0m \(Ticks.value(scale.high))")
+            lines.append(low + bar + "\u{1B}[0m" + high)
         }
         let outside = h.total - cells.reduce(0, +)
         if outside != 0 { lines.append("  \(Ticks.value(outside)) outside the axes (underflow, overflow, NaN)") }
