@@ -51,6 +51,8 @@ let package = Package(
         .executableTarget(name: "evc-bench", dependencies: ["EventFormat", "DAQ", "Simulation", "BenchSupport"], path: "Bench/EVCBench"),
         // Scan benchmark: count and skim events/s against the machine's decode-and-cut bound.
         .executableTarget(name: "scan-bench", dependencies: ["Darkscan", "DAQ", "Simulation", "CKernels", "BenchSupport"], path: "Bench/ScanBench"),
+        // Histogram benchmark: fill cost during the count, hist throughput (Bench/hist adds the peers).
+        .executableTarget(name: "hist-bench", dependencies: ["Darkscan", "BenchSupport"], path: "Bench/HistBench"),
         .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat", "Histograms"], resources: [.copy("Cases")]),
         .testTarget(name: "HistogramsTests", dependencies: ["Histograms", "CHistograms"]),
