@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(name: "hist-bench", dependencies: ["Darkscan", "BenchSupport"], path: "Bench/HistBench"),
         .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat", "Histograms"], resources: [.copy("Cases")]),
-        .testTarget(name: "HistogramsTests", dependencies: ["Histograms", "CHistograms"]),
+        .testTarget(name: "HistogramsTests", dependencies: ["Histograms", "CHistograms"], exclude: ["Fixtures"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Histograms"]),
         .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DarkscanCLI", "Plot"]),
         .testTarget(name: "DAQTests", dependencies: ["DAQ", "Simulation", "EventFormat", "CKernels"]),

@@ -1,9 +1,10 @@
 extension EVCDataset {
     /// Puts what the dataset and the options say into the metadata of the scan's histograms
     /// (Formats/HIST.md, section 5): the files, their runs, events read, the EOT when every file
-    /// records it, the aliases and the weight.
-    func annotateHistograms(_ flow: inout CutFlow, options: QueryOptions) {
+    /// records it, the aliases and the weight. Throws when sums of weights overflowed.
+    func annotateHistograms(_ flow: inout CutFlow, options: QueryOptions) throws(HistogramError) {
         guard !flow.histograms.isEmpty else { return }
+        for h in flow.histograms { try h.checkFinite() }
         var meta: [String: Histogram.Value] = [
             "darkscan.datasets": .string(files.map(\.path).joined(separator: "\n")),
             "darkscan.events": .int(Int64(flow.total)),

@@ -46,7 +46,7 @@ extension EVCDataset {
     public func count(_ query: String, options: QueryOptions = QueryOptions(), progress: ((Int) -> Void)? = nil) throws -> CutFlow {
         let q = try check(query, options: options)
         var flow = try Scan(dataset: self, query: q, options: options.scanOptions()).count(progress: progress)
-        annotateHistograms(&flow, options: options)
+        try annotateHistograms(&flow, options: options)
         return flow
     }
 
@@ -66,7 +66,7 @@ extension EVCDataset {
         let writer = try EVCWriter(path: path, schema: out, options: writerOptions, metadata: metadata)
         do {
             var flow = try Scan(dataset: self, query: q, options: options.scanOptions()).skim(to: writer, progress: progress)
-            annotateHistograms(&flow, options: options)
+            try annotateHistograms(&flow, options: options)
             writer.setMetadata("cut_flow", flow.table())
             if !flow.histograms.isEmpty { writer.setMetadata("histograms", UHI.encode(flow.histograms)) }
             writer.setMetadata("events_read", String(flow.total))
@@ -91,7 +91,7 @@ extension EVCDataset {
             do { try body(b) } catch { failure = error }
         }
         if let failure { throw failure }
-        annotateHistograms(&flow, options: options)
+        try annotateHistograms(&flow, options: options)
         return flow
     }
 

@@ -101,6 +101,20 @@ public struct Histogram: Sendable, Equatable {
     /// Sum over every cell, flow bins included.
     public var total: Double { values.reduce(0, +) }
 
+    /// The first cell whose Σw or Σw² is not finite (sums of huge weights overflow), which a
+    /// JSON file cannot hold; nil when every cell is finite.
+    public var firstNonFiniteCell: Int? {
+        guard case .weighted(let w, let w2) = storage else { return nil }
+        return w.indices.first { !w[$0].isFinite || !w2[$0].isFinite }
+    }
+
+    /// Throws when a cell's sums are not finite (see `firstNonFiniteCell`).
+    public func checkFinite() throws(HistogramError) {
+        if let c = firstNonFiniteCell {
+            throw HistogramError("histogram '\(name)': the sums of cell \(c) overflow a double (weights too large); they cannot be stored")
+        }
+    }
+
     /// Why `o` cannot be added to this histogram (the first difference), or nil.
     public func mergeProblem(_ o: Histogram) -> String? {
         if axes.count != o.axes.count { return "\(axes.count) axes vs \(o.axes.count)" }

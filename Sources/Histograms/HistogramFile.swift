@@ -33,6 +33,9 @@ public enum HistogramFile {
 
     /// Writes `histograms` to `path` as PATH.partial, renamed when complete.
     public static func write(_ histograms: [Histogram], to path: String) throws(HistogramError) {
+        for h in histograms {
+            do { try h.checkFinite() } catch { throw HistogramError(error.message, path: path) }
+        }
         let text = UHI.encode(histograms)
         let partial = path + ".partial"
         let fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -90,9 +93,11 @@ public enum HistogramFile {
                 do { try out[i].add(h) } catch {
                     throw HistogramError(error.message, path: names[k])
                 }
+                try out[i].checkFinite()
                 for key in summedKeys {
                     switch (out[i].metadata[key]?.number, h.metadata[key]?.number) {
-                    case (let a?, let b?): out[i].metadata[key] = a + b < 9.2e18 && a == a.rounded() && b == b.rounded() ? .int(Int64(a + b)) : .double(a + b)
+                    case (let a?, let b?) where (a + b).isFinite:
+                        out[i].metadata[key] = a + b < 9.2e18 && a == a.rounded() && b == b.rounded() ? .int(Int64(a + b)) : .double(a + b)
                     default: out[i].metadata[key] = nil  // unknown for part of the sum
                     }
                 }

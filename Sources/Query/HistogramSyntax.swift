@@ -119,15 +119,8 @@ extension Parser {
         } else if peekWord("edges") {
             p += 1
             guard peekOp("[") else { throw unexpected("'[' and the bin edges, as in 'edges [0, 1, 5, 10]'") }
-            p += 1
-            var items: [Syntax] = []
-            repeat {
-                if !items.isEmpty { p += 1 }
-                items.append(try sum())
-            } while peekOp(",")
-            guard peekOp("]") else { throw unexpected("',' or ']' in the list of edges") }
-            p += 1
-            binning = .variable(items, SourceRange(start, tokens[p - 1].range.end))
+            let (items, end) = try bracketedSums("the list of edges")
+            binning = .variable(items, SourceRange(start, end.end))
         } else if peekWord("integers") {
             p += 1
             let (lo, hi) = try range()

@@ -153,15 +153,7 @@ public struct Parser {
         if peekWord("in") {
             p += 1
             guard peekOp("[") else { throw unexpected("'[' to start the list after 'in'") }
-            p += 1
-            var items: [Syntax] = []
-            repeat {
-                if !items.isEmpty { p += 1 }
-                items.append(try sum())
-            } while peekOp(",")
-            guard peekOp("]") else { throw unexpected("',' or ']' in the list") }
-            let end = tokens[p].range
-            p += 1
+            let (items, end) = try bracketedSums("the list")
             return .inList(first, items, first.range.union(end))
         }
         var operands = [first]
@@ -172,6 +164,20 @@ public struct Parser {
             operands.append(try sum())
         }
         return ops.isEmpty ? first : .compare(operands, ops, first.range.union(operands.last!.range))
+    }
+
+    /// `[ sum { "," sum } ]` from the '[' at p: the items and the range of the ']'.
+    mutating func bracketedSums(_ what: String) throws(QueryError) -> ([Syntax], SourceRange) {
+        p += 1
+        var items: [Syntax] = []
+        repeat {
+            if !items.isEmpty { p += 1 }
+            items.append(try sum())
+        } while peekOp(",")
+        guard peekOp("]") else { throw unexpected("',' or ']' in \(what)") }
+        let end = tokens[p].range
+        p += 1
+        return (items, end)
     }
 
     mutating func sum() throws(QueryError) -> Syntax {

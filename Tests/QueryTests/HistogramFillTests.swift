@@ -99,9 +99,24 @@ import Testing
 
     /// A cluster whose cuts statistics settle is still read when a histogram needs its events.
     @Test func statisticsShortcutsKeepHistogramsExact() throws {
-        let schema = try Schema([Field(id: 1, name: "run", kind: .scalar(.uint32)), Field(id: 2, name: "e", kind: .scalar(.float32), unit: Unit("GeV"))])
         let path = NSTemporaryDirectory() + "darkscan-histprune-\(getpid()).evc"
         defer { unlink(path) }
+        let schema = try DifferentialTests.runClusters(path)
+        var checker = Checker(schema: schema)
+        let q = try checker.check(query: "run < 100, run == 3", histograms: ["e: 10 bins 0..100 @all", "run: integers 0..10 @0"])
+        let hs = try Scan(dataset: try EVCDataset(paths: [path]), query: q, options: ScanOptions(threads: 2)).count().histograms
+        #expect(hs[0].values == [0] + Array(repeating: 100, count: 10) + [0])
+        #expect(hs[1].values == [0] + Array(repeating: 100, count: 10) + [0])
+        #expect(hs[2].values == [0] + Array(repeating: 10, count: 10) + [0])
+        #expect(hs[3].values == [0] + Array(repeating: 100, count: 10) + [0])
+    }
+}
+
+extension DifferentialTests {
+    /// 1000 events in clusters of 100 whose run number grows cluster by cluster (so `run == 3`
+    /// is decided from statistics alone), with e = 0…99 in each; returns the schema.
+    static func runClusters(_ path: String) throws -> Schema {
+        let schema = try Schema([Field(id: 1, name: "run", kind: .scalar(.uint32)), Field(id: 2, name: "e", kind: .scalar(.float32), unit: Unit("GeV"))])
         var options = WriterOptions()
         options.clusterEvents = 100
         let w = try EVCWriter(path: path, schema: schema, options: options)
@@ -113,12 +128,6 @@ import Testing
         try b.commitEvents(1000)
         try w.write(b)
         try w.close()
-        var checker = Checker(schema: schema)
-        let q = try checker.check(query: "run < 100, run == 3", histograms: ["e: 10 bins 0..100 @all", "run: integers 0..10 @0"])
-        let hs = try Scan(dataset: try EVCDataset(paths: [path]), query: q, options: ScanOptions(threads: 2)).count().histograms
-        #expect(hs[0].values == [0] + Array(repeating: 100, count: 10) + [0])
-        #expect(hs[1].values == [0] + Array(repeating: 100, count: 10) + [0])
-        #expect(hs[2].values == [0] + Array(repeating: 10, count: 10) + [0])
-        #expect(hs[3].values == [0] + Array(repeating: 100, count: 10) + [0])
+        return schema
     }
 }
