@@ -116,7 +116,7 @@ public enum Figure {
             if a.hasFlow && (v[0] != 0 || v[a.bins + 1] != 0) {
                 notes.append("underflow \(Ticks.value(v[0])), overflow \(Ticks.value(v[a.bins + 1]))")
             }
-            if case .string(let stage)? = hs[0].metadata["darkscan.stage"] { notes.append("after: \(stage)") }
+            if let stage = stageNote(hs[0]) { notes.append(stage) }
         }
         panel.drawLabel(c, o.label, notes: notes)
         c.font(13)
@@ -231,7 +231,7 @@ public enum Figure {
         let outside = h.total - drawnValues(h).reduce(0, +)
         var notes: [String] = []
         if outside != 0 { notes.append("\(Ticks.value(outside)) outside the axes") }
-        if case .string(let stage)? = h.metadata["darkscan.stage"] { notes.append("after: \(stage)") }
+        if let stage = stageNote(h) { notes.append(stage) }
         panel.drawLabel(c, o.label, notes: notes)
         c.font(13)
         c.text(dataNote(h), panel.x + panel.w, panel.y - 10, align: 1)

@@ -113,6 +113,12 @@ struct Panel {
     }
 }
 
+/// Which events a histogram holds: "all events", or "after: <the last cut applied>".
+func stageNote(_ h: Histogram) -> String? {
+    guard case .string(let stage)? = h.metadata["darkscan.stage"] else { return nil }
+    return h.metadata["darkscan.stage_index"] == .int(0) ? stage : "after: \(stage)"
+}
+
 /// A short summary of the data behind a histogram, for the corner above the frame.
 func dataNote(_ h: Histogram) -> String {
     var parts: [String] = []

@@ -36,7 +36,7 @@ public enum TerminalPlot {
 
     static func header(_ h: Histogram) -> String {
         var s = h.name
-        if case .string(let stage)? = h.metadata["darkscan.stage"] { s += "  (after: \(stage))" }
+        if let stage = stageNote(h) { s += "  (\(stage))" }
         return s + "  — \(Ticks.value(h.total)) \(h.storage.isWeighted ? "Σw" : "entries")"
     }
 
