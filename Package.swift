@@ -21,22 +21,28 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"]), .brew(["xxhash"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"]), .brew(["cairo"])]),
         // The few hot byte-shuffling loops (byte-stream split, bit unpacking), in C with SIMD.
         .target(name: "CKernels", dependencies: ["CXXHash"]),
         // The EVC file format: schema, units, encodings, codecs, writer, reader, recovery.
         .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels"]),
+        // Histograms: axes, storage, fill kernels (hot loops in C), UHI JSON files, merging.
+        .target(name: "CHistograms"),
+        .target(name: "Histograms", dependencies: ["CHistograms"]),
         // The query language: lexer, parser, checker (names, types, units, shapes) and plan.
-        .target(name: "Query", dependencies: ["EventFormat"]),
+        .target(name: "Query", dependencies: ["EventFormat", "Histograms"]),
         // The scan engine: batches, selection vectors, kernels, cut flow, skim.
-        .target(name: "Engine", dependencies: ["Query", "EventFormat", "CKernels"]),
+        .target(name: "Engine", dependencies: ["Query", "EventFormat", "CKernels", "Histograms"]),
         // Export to other formats: Arrow IPC (Feather v2).
         .target(name: "Export", dependencies: ["EventFormat", "CZstd", "CLZ4"]),
         // NA64 raw DAQ data: DATE/MSADC decoding, channel maps, calibration, reconstruction, converter.
         .target(name: "DAQ", dependencies: ["EventFormat", "CKernels"]),
         // Event generators that write NA64-like data: reconstructed-level EVC and raw DATE files.
         .target(name: "Simulation", dependencies: ["EventFormat", "DAQ"]),
+        // Pictures of histograms (PNG, SVG, PDF through Cairo) and terminal plots.
+        .target(name: "Plot", dependencies: ["Histograms", "CCairo"]),
         // The embeddable reader library: the public Swift API.
-        .target(name: "Darkscan", dependencies: ["EventFormat", "Query", "Engine", "Export"]),
+        .target(name: "Darkscan", dependencies: ["EventFormat", "Query", "Engine", "Export", "Histograms"]),
         // The C interface: the stable header and the small C part (last error, Python capsule
         // destructors), and the Swift functions exported with @c. The unsafe linker flags (a
         // static Swift runtime, a SONAME) are on this target only, which only the DarkscanC
@@ -54,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "DarkscanCLI",
             dependencies: [
-                "Darkscan", "Simulation", "DAQ",
+                "Darkscan", "Simulation", "DAQ", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,9 +69,13 @@ let package = Package(
         .executableTarget(name: "evc-bench", dependencies: ["EventFormat", "DAQ", "Simulation", "BenchSupport"], path: "Bench/EVCBench"),
         // Scan benchmark: count and skim events/s against the machine's decode-and-cut bound.
         .executableTarget(name: "scan-bench", dependencies: ["Darkscan", "DAQ", "Simulation", "CKernels", "BenchSupport"], path: "Bench/ScanBench"),
+        // Histogram benchmark: fill cost during the count, hist throughput (Bench/hist adds the peers).
+        .executableTarget(name: "hist-bench", dependencies: ["Darkscan", "BenchSupport"], path: "Bench/HistBench"),
         .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat"], resources: [.copy("Cases")]),
-        .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DarkscanCLI"]),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat", "Histograms"], resources: [.copy("Cases")]),
+        .testTarget(name: "HistogramsTests", dependencies: ["Histograms", "CHistograms"], exclude: ["Fixtures"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "Histograms"]),
+        .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DarkscanCLI", "Plot"]),
         .testTarget(name: "DAQTests", dependencies: ["DAQ", "Simulation", "EventFormat", "CKernels"]),
     ]
 )

@@ -3,6 +3,7 @@
 @_exported import Engine
 @_exported import EventFormat
 @_exported import Export
+@_exported import Histograms
 @_exported import Query
 
 #if canImport(Glibc)
@@ -16,6 +17,9 @@ public struct QueryOptions: Sendable {
     /// A per-event weight: the cut flow then carries Σw and Σw².
     public var weight: String? = nil
     public var nMinusOne = false
+    /// Histograms to fill during the scan, one spec each (Formats/QUERY.md, section 9); they
+    /// come back in `CutFlow.histograms`.
+    public var histograms: [String] = []
     public var threads = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     public var verifyChecksums = true
 
@@ -35,13 +39,15 @@ extension EVCDataset {
     public func check(_ query: String, options: QueryOptions = QueryOptions()) throws(QueryError) -> CheckedQuery {
         var checker = Checker(schema: schema)
         for d in options.defines { try checker.define(d) }
-        return try checker.check(query: query, weight: options.weight)
+        return try checker.check(query: query, weight: options.weight, histograms: options.histograms)
     }
 
     /// The cut flow of `query` over every event.
     public func count(_ query: String, options: QueryOptions = QueryOptions(), progress: ((Int) -> Void)? = nil) throws -> CutFlow {
         let q = try check(query, options: options)
-        return try Scan(dataset: self, query: q, options: options.scanOptions()).count(progress: progress)
+        var flow = try Scan(dataset: self, query: q, options: options.scanOptions()).count(progress: progress)
+        try annotateHistograms(&flow, options: options)
+        return flow
     }
 
     /// Writes the events passing every cut of `query` to `path` (all fields, or `select`), with
@@ -59,8 +65,10 @@ extension EVCDataset {
         metadata.append(("inputs", files.map(\.path).joined(separator: "\n")))
         let writer = try EVCWriter(path: path, schema: out, options: writerOptions, metadata: metadata)
         do {
-            let flow = try Scan(dataset: self, query: q, options: options.scanOptions()).skim(to: writer, progress: progress)
+            var flow = try Scan(dataset: self, query: q, options: options.scanOptions()).skim(to: writer, progress: progress)
+            try annotateHistograms(&flow, options: options)
             writer.setMetadata("cut_flow", flow.table())
+            if !flow.histograms.isEmpty { writer.setMetadata("histograms", UHI.encode(flow.histograms)) }
             writer.setMetadata("events_read", String(flow.total))
             try writer.close()
             return flow
@@ -80,8 +88,9 @@ extension EVCDataset {
         let q = try check(query, options: options)
         let out = try projection(fields)
         var failure: Error? = nil
+        var flow: CutFlow
         do {
-            return try Scan(dataset: self, query: q, options: options.scanOptions()).forEachSelected(output: out) { (b) throws(EVCError) in
+            flow = try Scan(dataset: self, query: q, options: options.scanOptions()).forEachSelected(output: out) { (b) throws(EVCError) in
                 do { try body(b) } catch {
                     failure = error
                     throw EVCError(.badArgument, "stopped by the caller")
@@ -90,6 +99,8 @@ extension EVCDataset {
         } catch {
             throw failure ?? error
         }
+        try annotateHistograms(&flow, options: options)
+        return flow
     }
 
     /// The schema restricted to `names` (in schema order), or the whole schema.

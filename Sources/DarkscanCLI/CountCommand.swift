@@ -16,6 +16,7 @@ struct CountCommand: ParsableCommand {
               darkscan count 'runs/*.evc' --where "signal: ecal_e < 50 GeV, hcal_e < 1 GeV, veto == 0" --n-minus-1
               darkscan count data/ --define "ps = ecal_pre_e" --where "ps > 0.5 GeV, missing energy > 50 GeV" --json
               darkscan count run.evc --where "srd_e_sum < 80 MeV" --weight "1 / track_chi2"
+              darkscan count run.evc --where "veto == 0" --hist "ecal_e: 150 bins 0 GeV .. 150 GeV @all"
 
             Exit codes: 0 success; 1 damaged or unreadable input; 2 an error in the query; \
             64 bad usage.
@@ -26,6 +27,8 @@ struct CountCommand: ParsableCommand {
     var files: [String]
 
     @OptionGroup var query: QueryOptionGroup
+
+    @OptionGroup var histograms: HistogramOptionGroup
 
     @Option(help: "A per-event weight expression: adds Σw and Σw² per cut.")
     var weight: String?
@@ -40,6 +43,7 @@ struct CountCommand: ParsableCommand {
         var options = try query.options()
         options.weight = weight
         options.nMinusOne = nMinusOne
+        options.histograms = try histograms.all()
         let ds = try QueryOptionGroup.open(files, query: query.query, options: options)
         let bar = ProgressBar("count", total: ds.eventCount, unit: "events")
         let flow = try bar.run { try ds.count(query.query, options: options) { bar.update($0) } }
@@ -50,10 +54,14 @@ struct CountCommand: ParsableCommand {
             o["files"] = ds.files.map(\.path)
             o["seconds"] = seconds
             o["events_per_second"] = Double(flow.total) / max(seconds, 1e-9)
+            if !flow.histograms.isEmpty { o["histograms"] = HistogramOutput.json(flow.histograms) }
+            HistogramOutput.warn(flow.histograms)
             Terminal.printJSON(o)
             return
         }
         print(flow.table())
+        HistogramOutput.printAll(flow.histograms)
+        HistogramOutput.warn(flow.histograms)
         Terminal.note(String(format: "%@ events in %@ file%@, %.2f s, %@ events/s; %d of %d clusters decided by statistics alone",
                              Terminal.count(flow.total), Terminal.count(ds.files.count), ds.files.count == 1 ? "" : "s", seconds,
                              Terminal.count(Int(Double(flow.total) / max(seconds, 1e-9))), flow.clustersSkipped,

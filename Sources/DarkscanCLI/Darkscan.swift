@@ -21,6 +21,6 @@ struct DarkscanCommand: ParsableCommand {
             by verify, or a bad raw event under convert --strict); 2 an error in a query; 64 bad \
             command-line usage.
             """,
-        subcommands: [InfoCommand.self, CatCommand.self, CountCommand.self, SkimCommand.self, ExportCommand.self, VerifyCommand.self, RecoverCommand.self, SimulateCommand.self, ConvertCommand.self]
+        subcommands: [InfoCommand.self, CatCommand.self, CountCommand.self, SkimCommand.self, ExportCommand.self, VerifyCommand.self, RecoverCommand.self, SimulateCommand.self, ConvertCommand.self, HistCommand.self, PlotCommand.self]
     )
 }

@@ -47,7 +47,12 @@ struct InfoCommand: ParsableCommand {
         print("  format   EVC \(f.version.major).\(f.version.minor), \(Terminal.bytes(f.fileSize))")
         print("  events   \(Terminal.count(f.eventCount)) in \(f.clusterCount) cluster\(f.clusterCount == 1 ? "" : "s")")
         let keyWidth = max(8, f.metadata.map(\.key.count).max() ?? 0)
-        for (k, v) in f.metadata {
+        for (k, var v) in f.metadata {
+            if k == "histograms" {
+                // Histograms kept by a skim: named here, drawn by darkscan plot.
+                let names = (try? UHI.decode(Array(v.utf8)))?.map(\.name)
+                v = names.map { "\($0.count) (\($0.joined(separator: ", "))): darkscan plot \(f.path)" } ?? "(not readable as histograms)"
+            }
             let lines = v.split(separator: "\n", omittingEmptySubsequences: false)
             print("  \(k.padding(toLength: keyWidth, withPad: " ", startingAt: 0)) \(lines.first ?? "")")
             for l in lines.dropFirst() { print("   " + String(repeating: " ", count: keyWidth) + l) }

@@ -24,20 +24,28 @@ struct QueryOptionGroup: ParsableArguments {
     }
 
     func options() throws -> QueryOptions {
+        try Self.options(threads: threads, noVerify: noVerify, aliases: aliases, defines: defines)
+    }
+
+    /// Query options from the values of these flags (also for commands whose --where is optional).
+    static func options(threads: Int, noVerify: Bool, aliases: String?, defines: [String]) throws -> QueryOptions {
         var o = QueryOptions()
         o.threads = threads
         o.verifyChecksums = !noVerify
-        if let aliases {
-            let text: String
-            do { text = try String(contentsOfFile: aliases, encoding: .utf8) } catch {
-                Terminal.error("\(aliases): cannot read the aliases file: \(error.localizedDescription)")
-                throw ExitCode(1)
-            }
-            o.defines += text.split(separator: "\n").map { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0] }
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
+        if let aliases { o.defines += try lines(aliases, "the aliases file") }
         o.defines += defines
         return o
+    }
+
+    /// The non-empty lines of a file, without what follows '#': exit 1 if it cannot be read.
+    static func lines(_ path: String, _ what: String) throws -> [String] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            Terminal.error("\(path): cannot read \(what): \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+        return text.split(separator: "\n").map { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0] }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// Opens the dataset and checks the query against it: a bad file exits 1, a bad query 2.
@@ -53,7 +61,7 @@ struct QueryOptionGroup: ParsableArguments {
     /// Prints a query error with its caret rendering, naming the option it came from.
     static func report(_ e: QueryError, options: QueryOptions, query: String) -> ExitCode {
         let origin: String
-        if e.source == query { origin = "--where" } else if e.source == options.weight { origin = "--weight" } else { origin = "--define" }
+        if e.source == query { origin = "--where" } else if e.source == options.weight { origin = "--weight" } else if options.histograms.contains(e.source) { origin = "--hist" } else { origin = "--define" }
         Terminal.note("darkscan: error in \(origin):\n\(e.rendered())")
         return ExitCode(2)
     }

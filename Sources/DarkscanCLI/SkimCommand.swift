@@ -14,6 +14,8 @@ struct SkimCommand: ParsableCommand {
             Examples:
               darkscan skim run4242.evc --where "missing energy > 50 GeV, veto == 0" -o candidates.evc
               darkscan skim 'runs/*.evc' --where "ecal_e < 50 GeV, hcal_e < 1 GeV" --select run,event,ecal_e,hcal_e -o box.evc
+              darkscan skim run.evc --where "veto == 0" --hist "ecal_e vs hcal_e: 150 bins 0 GeV .. 150 GeV, 60 bins 0 GeV .. 60 GeV @all" -o quiet.evc
+              darkscan plot quiet.evc -o plots/     # the histograms kept in its metadata
 
             Exit codes: 0 success; 1 damaged or unreadable input, or an output that cannot be \
             written; 2 an error in the query; 64 bad usage.
@@ -24,6 +26,8 @@ struct SkimCommand: ParsableCommand {
     var files: [String]
 
     @OptionGroup var query: QueryOptionGroup
+
+    @OptionGroup var histograms: HistogramOptionGroup
 
     @Option(name: .customLong("select"), help: "Fields to write, comma-separated (default: all).")
     var select: String?
@@ -42,7 +46,8 @@ struct SkimCommand: ParsableCommand {
     }
 
     func run() throws {
-        let options = try query.options()
+        var options = try query.options()
+        options.histograms = try histograms.all()
         let ds = try QueryOptionGroup.open(files, query: query.query, options: options)
         let fields = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         var writerOptions = WriterOptions()
@@ -56,10 +61,16 @@ struct SkimCommand: ParsableCommand {
             o["output"] = output
             o["events_written"] = flow.selected
             o["seconds"] = seconds
+            if !flow.histograms.isEmpty { o["histograms"] = HistogramOutput.json(flow.histograms) }
+            HistogramOutput.warn(flow.histograms)
             Terminal.printJSON(o)
             return
         }
         print(flow.table())
+        HistogramOutput.warn(flow.histograms)
+        if !flow.histograms.isEmpty {
+            Terminal.note("\(flow.histograms.count) histogram\(flow.histograms.count == 1 ? "" : "s") (\(flow.histograms.map(\.name).joined(separator: ", "))) kept in the metadata of \(output): darkscan plot \(output)")
+        }
         Terminal.note(String(format: "%@: %@ of %@ events written, %.2f s, %@ events/s", output, Terminal.count(flow.selected),
                              Terminal.count(flow.total), seconds, Terminal.count(Int(Double(flow.total) / max(seconds, 1e-9)))))
     }

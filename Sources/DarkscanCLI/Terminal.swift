@@ -42,7 +42,16 @@ enum Terminal {
     }
 
     static func printJSON(_ value: Any) {
-        let data = try! JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        // JSON has no NaN or infinity (a NaN weight makes Σw NaN): they are written as strings.
+        func finite(_ v: Any) -> Any {
+            switch v {
+            case let d as Double where !d.isFinite: return d.isNaN ? "nan" : (d > 0 ? "inf" : "-inf")
+            case let a as [Any]: return a.map(finite)
+            case let o as [String: Any]: return o.mapValues(finite)
+            default: return v
+            }
+        }
+        let data = try! JSONSerialization.data(withJSONObject: finite(value), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: data, as: UTF8.self))
     }
 

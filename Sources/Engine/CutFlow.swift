@@ -1,3 +1,4 @@
+import Histograms
 import Query
 
 /// The result of a counting scan: events passing each cut in order (and, with a weight, the
@@ -22,6 +23,8 @@ public struct CutFlow: Sendable, Equatable {
     public var clustersSkipped = 0
     /// Times a cut was settled for a batch by the statistics of the pages it spans.
     public var batchesDecidedByPages = 0
+    /// The query's histograms (Formats/HIST.md), in the order asked for.
+    public var histograms: [Histogram] = []
 
     init(names: [String], weighted: Bool, nMinusOne: Bool) {
         total = 0
@@ -45,6 +48,13 @@ public struct CutFlow: Sendable, Equatable {
         clustersRead += o.clustersRead
         clustersSkipped += o.clustersSkipped
         batchesDecidedByPages += o.batchesDecidedByPages
+        addHistograms(o.histograms)
+    }
+
+    /// Adds histograms filled by the same plans (none when `hs` is empty).
+    mutating func addHistograms(_ hs: [Histogram]) {
+        guard !hs.isEmpty else { return }
+        for i in histograms.indices { histograms[i].formSum(hs[i]) }
     }
 
     /// Events passing every cut.

@@ -48,6 +48,8 @@ public struct Scan: Sendable {
     final class WorkerBuffers: @unchecked Sendable {
         // Safe: one worker uses one instance at a time.
         var byColumn: [Int: ColumnCursor.Buffers] = [:]
+        /// HISTOGRAM HOOK: this worker's histogram filler (nil when the query has none).
+        var histograms: HistogramFiller?
         private var full: Selection = []
         func fullSelection(_ n: Int) -> Selection {
             if full.count != n { full = SelectionOps.all(n) }
@@ -98,8 +100,13 @@ public struct Scan: Sendable {
         var flow = CutFlow(names: query.cuts.map(\.name), weighted: query.weight != nil, nMinusOne: options.nMinusOne)
         // Clusters are taken in windows, merged in order after each. A skim holds a window's
         // survivors in memory, so its windows are short; a count holds only counts.
-        let window = output == nil ? max(options.threads * 64, 64) : max(options.threads * 4, 8)
+        var window = output == nil ? max(options.threads * 64, 64) : max(options.threads * 4, 8)
         let pools = (0..<options.threads).map { _ in WorkerBuffers() }
+        // HISTOGRAM HOOK: empty histograms to add to; a worker filler each; clusters carrying
+        // weighted sums held in a window stay within bounds.
+        flow.histograms = HistogramFiller.empty(query)
+        if !query.histograms.isEmpty { for p in pools { p.histograms = HistogramFiller(query) } }
+        window = HistogramFiller.window(window, query, threads: options.threads)
         var done = 0, events = 0
         while done < all.count {
             let batch = Array(all[done..<min(all.count, done + window)])
@@ -124,6 +131,8 @@ public struct Scan: Sendable {
             done += batch.count
             progress?(events)
         }
+        // HISTOGRAM HOOK: the workers' counts (integers: their order does not matter).
+        for p in pools { if let h = p.histograms?.workerCounts() { flow.addHistograms(h) } }
         return flow
     }
 
@@ -137,17 +146,18 @@ public struct Scan: Sendable {
         flow.clustersRead = 1
         let truths = cuts.map { Pruning.truth($0.expr, cluster) }
 
-        // Statistics settle the whole cut flow of this cluster: no column needs decoding.
+        // Statistics settle the whole cut flow of this cluster: no column needs decoding (unless
+        // histograms are filled at a stage that has events: HISTOGRAM HOOK).
         if query.weight == nil && !options.nMinusOne {
             let firstFalse = truths.firstIndex(of: .alwaysFalse)
             let provenUntil = truths.firstIndex { $0 != .alwaysTrue } ?? cuts.count
-            if let ff = firstFalse, provenUntil == ff {
+            if let ff = firstFalse, provenUntil == ff, !HistogramFiller.needsEvents(query, throughStage: ff) {
                 for k in 0..<ff { flow.lines[k].events = cluster.eventCount }
                 flow.clustersRead = 0
                 flow.clustersSkipped = 1
                 return UnitResult(flow: flow, output: nil)
             }
-            if provenUntil == cuts.count && output == nil {
+            if provenUntil == cuts.count && output == nil && query.histograms.isEmpty {
                 for k in cuts.indices { flow.lines[k].events = cluster.eventCount }
                 flow.clustersRead = 0
                 flow.clustersSkipped = 1
@@ -186,6 +196,7 @@ public struct Scan: Sendable {
             if let w {
                 for x in w { flow.totalSumW += x; flow.totalSumW2 += x * x }
             }
+            try buffers.histograms?.fill(stage: 0, ev, sel, w)  // HISTOGRAM HOOK: before any cut
             for (k, cut) in cuts.enumerated() {
                 var truth = truths[k]
                 if truth == .unknown && !sel.isEmpty {
@@ -215,6 +226,7 @@ public struct Scan: Sendable {
                 if let w {
                     for i in sel { flow.lines[k].sumW += w[Int(i)]; flow.lines[k].sumW2 += w[Int(i)] * w[Int(i)] }
                 }
+                try buffers.histograms?.fill(stage: k + 1, ev, sel, w)  // HISTOGRAM HOOK: after cut k
                 if sel.isEmpty { break }
             }
             if options.nMinusOne { try countNMinusOne(ev, truths, end - start, &flow) }
@@ -224,6 +236,7 @@ public struct Scan: Sendable {
             }
             start = end
         }
+        flow.histograms = buffers.histograms?.takeCluster() ?? []  // HISTOGRAM HOOK: weighted sums, added in cluster order
         return UnitResult(flow: flow, output: out)
     }
 

@@ -43,7 +43,8 @@ public struct Checker {
     /// Parses and checks a whole query (and an optional weight expression).
     public mutating func check(query: String, weight: String? = nil) throws(QueryError) -> CheckedQuery {
         source = query
-        let cuts = try Parser.parseCuts(query)
+        // No cuts at all (`darkscan hist` without --where): every event is selected.
+        let cuts = query.allSatisfy(\.isWhitespace) ? [] : try Parser.parseCuts(query)
         var out: [Cut] = []
         for c in cuts {
             let t = try check(c.expression)

@@ -68,17 +68,20 @@ public struct Cut: Sendable, Equatable {
     public var range: SourceRange
 }
 
-/// A checked query: the cuts in order, and an optional per-event weight.
+/// A checked query: the cuts in order, an optional per-event weight, and histograms to fill.
 public struct CheckedQuery: Sendable {
     public var text: String
     public var cuts: [Cut]
     public var weight: Expr?
     public var schema: Schema
+    /// Histograms filled during the scan (Formats/QUERY.md, section 9).
+    public var histograms: [HistogramPlan] = []
 
-    /// Every column any cut or the weight reads.
+    /// Every column any cut, the weight or a histogram reads.
     public var columns: Set<Int> {
         var s = cuts.reduce(into: Set<Int>()) { $0.formUnion($1.expr.columns) }
         if let weight { s.formUnion(weight.columns) }
+        for h in histograms { s.formUnion(h.columns) }
         return s
     }
 }

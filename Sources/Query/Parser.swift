@@ -17,9 +17,9 @@ public struct Parser {
     var p = 0
     var nesting = 0
 
-    public init(_ text: String) throws(QueryError) {
+    public init(_ text: String, histogramSpec: Bool = false) throws(QueryError) {
         self.text = text
-        self.tokens = try Lexer.tokens(text)
+        self.tokens = try Lexer.tokens(text, histogramSpec: histogramSpec)
         if tokens.count > Parser.maxTokens + 1 {
             let r = tokens[Parser.maxTokens].range
             throw QueryError(.tooComplex, "query has more than \(Parser.maxTokens) tokens", SourceRange(r.start, text.utf8.count), source: text)
@@ -153,15 +153,7 @@ public struct Parser {
         if peekWord("in") {
             p += 1
             guard peekOp("[") else { throw unexpected("'[' to start the list after 'in'") }
-            p += 1
-            var items: [Syntax] = []
-            repeat {
-                if !items.isEmpty { p += 1 }
-                items.append(try sum())
-            } while peekOp(",")
-            guard peekOp("]") else { throw unexpected("',' or ']' in the list") }
-            let end = tokens[p].range
-            p += 1
+            let (items, end) = try bracketedSums("the list")
             return .inList(first, items, first.range.union(end))
         }
         var operands = [first]
@@ -172,6 +164,20 @@ public struct Parser {
             operands.append(try sum())
         }
         return ops.isEmpty ? first : .compare(operands, ops, first.range.union(operands.last!.range))
+    }
+
+    /// `[ sum { "," sum } ]` from the '[' at p: the items and the range of the ']'.
+    mutating func bracketedSums(_ what: String) throws(QueryError) -> ([Syntax], SourceRange) {
+        p += 1
+        var items: [Syntax] = []
+        repeat {
+            if !items.isEmpty { p += 1 }
+            items.append(try sum())
+        } while peekOp(",")
+        guard peekOp("]") else { throw unexpected("',' or ']' in \(what)") }
+        let end = tokens[p].range
+        p += 1
+        return (items, end)
     }
 
     mutating func sum() throws(QueryError) -> Syntax {

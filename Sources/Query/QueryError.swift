@@ -25,6 +25,8 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         case shapeMismatch = "shape-mismatch"
         case duplicateName = "duplicate-name"
         case tooComplex = "too-complex"
+        case badBinning = "bad-binning"
+        case unknownStage = "unknown-stage"
     }
 
     public var code: Code

@@ -2,7 +2,7 @@
 public enum TokenKind: Sendable, Equatable {
     case number(Double, isInteger: Bool)
     case identifier(String)
-    case op(String)  // < <= > >= == != + - * / ! && || ( ) [ ] , : =
+    case op(String)  // < <= > >= == != + - * / ! && || ( ) [ ] , : = and, in histogram specs, .. @
     case end
 }
 
@@ -12,9 +12,11 @@ public struct Token: Sendable, Equatable {
 }
 
 /// Splits query text into tokens. Identifiers are letters, digits, `_` and `.` (for record
-/// members such as `mm_hits.plane`), starting with a letter or `_`.
+/// members such as `mm_hits.plane`), starting with a letter or `_`; `..` ends a number or an
+/// identifier (histogram ranges: `0 GeV..150 GeV`).
 public enum Lexer {
-    public static func tokens(_ text: String) throws(QueryError) -> [Token] {
+    /// `histogramSpec` admits `@`, which only histogram specs use (Formats/QUERY.md, section 9).
+    public static func tokens(_ text: String, histogramSpec: Bool = false) throws(QueryError) -> [Token] {
         let b = Array(text.utf8)
         var out: [Token] = []
         var i = 0
@@ -30,7 +32,8 @@ public enum Lexer {
             if isDigit(c) || (c == 46 && i + 1 < b.count && isDigit(b[i + 1])) {
                 var isInteger = true
                 while i < b.count && isDigit(b[i]) { i += 1 }
-                if i < b.count && b[i] == 46 {
+                // A '.' starts the fraction unless it begins '..' (`0..150` is a range).
+                if i < b.count && b[i] == 46 && !(i + 1 < b.count && b[i + 1] == 46) {
                     isInteger = false
                     i += 1
                     while i < b.count && isDigit(b[i]) { i += 1 }
@@ -51,18 +54,18 @@ public enum Lexer {
                 continue
             }
             if isIdentStart(c) {
-                while i < b.count && (isIdentStart(b[i]) || isDigit(b[i]) || b[i] == 46) { i += 1 }
+                while i < b.count && (isIdentStart(b[i]) || isDigit(b[i]) || (b[i] == 46 && !(i + 1 < b.count && b[i + 1] == 46))) { i += 1 }
                 out.append(Token(kind: .identifier(String(decoding: b[start..<i], as: UTF8.self)), range: SourceRange(start, i)))
                 continue
             }
             let two = i + 1 < b.count ? String(decoding: b[i...i + 1], as: UTF8.self) : ""
-            if ["<=", ">=", "==", "!=", "&&", "||"].contains(two) {
+            if ["<=", ">=", "==", "!=", "&&", "||", ".."].contains(two) {
                 out.append(Token(kind: .op(two), range: SourceRange(i, i + 2)))
                 i += 2
                 continue
             }
             let one = String(decoding: [c], as: UTF8.self)
-            if "<>+-*/!()[],:=".contains(one) && c < 128 {
+            if "<>+-*/!()[],:=".contains(one) && c < 128 || histogramSpec && c == UInt8(ascii: "@") {
                 out.append(Token(kind: .op(one), range: SourceRange(i, i + 1)))
                 i += 1
                 continue

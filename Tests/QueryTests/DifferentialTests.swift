@@ -176,20 +176,9 @@ import Testing
 
     @Test func statisticsSkipWholeClustersAndKeepCountsExact() throws {
         // Run numbers grow cluster by cluster, so `run == 3` is decided from statistics alone.
-        let schema = try Schema([Field(id: 1, name: "run", kind: .scalar(.uint32)), Field(id: 2, name: "e", kind: .scalar(.float32), unit: Unit("GeV"))])
         let path = NSTemporaryDirectory() + "darkscan-prune-\(getpid()).evc"
         defer { unlink(path) }
-        var options = WriterOptions()
-        options.clusterEvents = 100
-        let w = try EVCWriter(path: path, schema: schema, options: options)
-        var b = EventBatch(schema: schema)
-        for i in 0..<1000 {
-            b.column("run")!.append(UInt32(i / 100))
-            b.column("e")!.append(Float(i % 100))
-        }
-        try b.commitEvents(1000)
-        try w.write(b)
-        try w.close()
+        let schema = try Self.runClusters(path)
         var checker = Checker(schema: schema)
         let q = try checker.check(query: "e >= 50, run == 3")
         let flow = try Scan(dataset: try EVCDataset(paths: [path]), query: q, options: ScanOptions(threads: 2)).count()
