@@ -53,6 +53,9 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "Times a failed partition is retried.")
     var retries: Int = 3
 
+    @Option(help: ArgumentHelp("The darkscan binary's path on the workers, when it is not this binary's path.", valueName: "path"))
+    var workerDarkscan: String?
+
     @Option(help: ArgumentHelp("The Python that runs the driver (default: $DARKSCAN_PYTHON, a venv beside this binary, python3).", valueName: "path"))
     var python: String?
 
@@ -69,7 +72,7 @@ struct ClusterOptions: ParsableArguments {
             throw ValidationError("--cluster must be local, local:N, tcp://HOST:PORT, slurm or htcondor; got '\(c)'")
         }
         if !active && (resume || jobDir != nil || jobs != nil || cores != nil || memory != nil || walltime != nil || queue != nil
-                       || !jobExtra.isEmpty || interface != nil || schedulerPort != nil || python != nil) {
+                       || !jobExtra.isEmpty || interface != nil || schedulerPort != nil || python != nil || workerDarkscan != nil) {
             throw ValidationError("these options go with --cluster or --scheduler-file")
         }
     }
@@ -112,6 +115,7 @@ struct ClusterOptions: ParsableArguments {
         for l in jobExtra { a += ["--job-extra", l] }
         if let interface { a += ["--interface", interface] }
         if let schedulerPort { a += ["--scheduler-port", String(schedulerPort)] }
+        if let workerDarkscan { a += ["--worker-darkscan", workerDarkscan] }
         return a
     }
 }

@@ -46,7 +46,7 @@ def batch_cluster(kind: str, o: BatchOptions):
         import dask_jobqueue
     except ImportError as e:
         raise ClusterUnavailable(f"--cluster {kind} needs dask-jobqueue in {sys.executable} ({e}): pip install dask-jobqueue") from None
-    kw: dict[str, Any] = {"python": o.python, "processes": 1}
+    kw: dict[str, Any] = {"python": o.python, "processes": 1, "dashboard_address": None}
     if o.cores is not None:
         kw["cores"] = o.cores
     if o.memory is not None:
@@ -103,8 +103,12 @@ class Connection:
 
 
 def connect(spec: Optional[str], scheduler_file: Optional[str] = None, batch: Optional[BatchOptions] = None,
-            timeout: float = 20.0) -> Connection:
-    """A Dask client for `spec` (or for the scheduler that wrote `scheduler_file`)."""
+            timeout: Optional[float] = None) -> Connection:
+    """A Dask client for `spec` (or for the scheduler that wrote `scheduler_file`). A scheduler
+    that does not answer within `timeout` seconds ($DARKSCAN_CONNECT_TIMEOUT, default 20) is
+    unreachable."""
+    if timeout is None:
+        timeout = float(os.environ.get("DARKSCAN_CONNECT_TIMEOUT") or 20)
     import logging
     from distributed import Client, LocalCluster
     # Failures reach the user through the driver's own report, naming the partition.

@@ -111,8 +111,9 @@ class HistogramSum:
                 self.compensation[name] = {k: np.zeros_like(v) for k, v in self.sums[name].items()}
             return
         if set(histograms) != set(self.templates):
-            extra = sorted(set(histograms) ^ set(self.templates))
-            raise MergeError(f"{source}: histogram '{extra[0]}' is in one of {source} and {self.first_source} but not the other")
+            name = min(set(histograms) - set(self.templates), default=None) or min(set(self.templates) - set(histograms))
+            here, there = (source, self.first_source) if name in histograms else (self.first_source, source)
+            raise MergeError(f"{source}: histogram '{name}' is in {here} but not in {there}")
         for name, h in histograms.items():
             self._check_one(name, h, source)
             t = self.templates[name]
