@@ -27,14 +27,23 @@ public struct Partition: Sendable, Equatable {
 
     public var events: Int { endEvent - firstEvent }
 
+    /// The plan entry (Formats/DISTRIBUTED.md section 2), as `darkscan plan --json` prints it and
+    /// `--partition` reads it.
+    public var planEntry: [String: Any] {
+        var o: [String: Any] = ["id": id, "input": input, "file": file, "first_event": firstEvent, "end_event": endEvent,
+                                "first_cluster": clusters.lowerBound, "end_cluster": clusters.upperBound]
+        if let identity { o["identity"] = identity.json }
+        return o
+    }
+
     /// "partition 3 (/data/run1.evc events 0..<100000)", for messages.
     public var label: String { "partition \(id) (\(file) events \(firstEvent)..<\(endEvent))" }
 
-    /// Cuts a file's clusters into `k = max(1, ceil(events / eventsPerTask))` ranges as even as
+    /// Cuts a file's clusters (their event counts, in order) into `k = max(1, ceil(events / eventsPerTask))` ranges as even as
     /// cluster boundaries allow: range j ends at the cluster boundary nearest to `events × j / k`
     /// (the earlier one on a tie), never empty. A file with no events gives one empty range.
-    public static func split(_ clusters: [ClusterSummary], eventsPerTask: Int) -> [Range<Int>] {
-        let total = clusters.reduce(0) { $0 + $1.eventCount }
+    public static func split(_ clusters: [Int], eventsPerTask: Int) -> [Range<Int>] {
+        let total = clusters.reduce(0, +)
         let k = max(1, (total + eventsPerTask - 1) / max(1, eventsPerTask))
         // Compared as events × k against total × j, exactly (128 bits: the products may pass 2^63).
         func scaled(_ events: Int) -> Int128 { Int128(events) * Int128(k) }
@@ -42,7 +51,7 @@ public struct Partition: Sendable, Equatable {
         var out: [Range<Int>] = []
         var start = 0, before = 0, j = 1
         for (i, c) in clusters.enumerated() {
-            let after = before + c.eventCount
+            let after = before + c
             if j <= k && scaled(after) >= target(j) {
                 if i > start && target(j) - scaled(before) < scaled(after) - target(j) {
                     out.append(start..<i)
@@ -96,6 +105,11 @@ public struct PartitionSpecError: Error, Sendable, CustomStringConvertible {
     public init(_ d: String) { description = d }
 }
 
+extension FileIdentity {
+    /// {size, mtime_ns, footer_checksum} as plans and partition results write it.
+    public var json: [String: Any] { ["size": size, "mtime_ns": mtimeNanoseconds, "footer_checksum": footerChecksumHex] }
+}
+
 /// Partitions of a dataset read from footers only (`darkscan plan`).
 public struct Plan: Sendable {
     public struct Input: Sendable {
@@ -135,7 +149,7 @@ public struct Plan: Sendable {
             let input = inputs.count
             inputs.append(Input(path: path, identity: identity, events: file.eventCount, clusters: file.clusterCount))
             let summaries = file.clusterSummaries
-            for r in Partition.split(summaries, eventsPerTask: eventsPerTask) {
+            for r in Partition.split(summaries.map(\.eventCount), eventsPerTask: eventsPerTask) {
                 let first = r.isEmpty ? 0 : summaries[r.lowerBound].firstEvent
                 let end = r.isEmpty ? 0 : summaries[r.upperBound - 1].firstEvent + summaries[r.upperBound - 1].eventCount
                 partitions.append(Partition(id: partitions.count, input: input, file: path, identity: identity,

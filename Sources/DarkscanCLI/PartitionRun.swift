@@ -98,7 +98,7 @@ enum PartitionRun {
     static func result(_ kind: String, _ spec: PartitionOptions, _ p: Partition, _ flow: CutFlow, output: [String: Any]?,
                        seconds: Double) -> [String: Any] {
         var part: [String: Any] = ["id": p.id, "file": p.file, "first_event": p.firstEvent, "end_event": p.endEvent]
-        if let i = p.identity { part["identity"] = PlanCommand.identity(i) }
+        if let i = p.identity { part["identity"] = i.json }
         var o: [String: Any] = ["format": "darkscan-partition-result", "version": 1, "kind": kind, "partition": part,
                                 "events_processed": flow.total, "cut_flow": flow.json, "seconds": seconds]
         if let job = spec.job { o["job"] = job }

@@ -73,10 +73,6 @@ struct PlanCommand: ParsableCommand {
         Terminal.note(String(format: "planned from footers in %.2f s", Date().timeIntervalSince(start)))
     }
 
-    static func identity(_ i: FileIdentity) -> [String: Any] {
-        ["size": i.size, "mtime_ns": i.mtimeNanoseconds, "footer_checksum": i.footerChecksumHex]
-    }
-
     /// The plan as Formats/DISTRIBUTED.md section 2 writes it.
     static func json(_ plan: Plan) -> [String: Any] {
         let inputs: [[String: Any]] = plan.inputs.map {
@@ -85,13 +81,6 @@ struct PlanCommand: ParsableCommand {
         }
         return ["format": "darkscan-plan", "version": 1, "darkscan_version": DarkscanVersion.current,
                 "events_per_task": plan.eventsPerTask, "events": plan.events, "inputs": inputs,
-                "partitions": plan.partitions.map(entry)]
-    }
-
-    static func entry(_ p: Partition) -> [String: Any] {
-        var o: [String: Any] = ["id": p.id, "input": p.input, "file": p.file, "first_event": p.firstEvent, "end_event": p.endEvent,
-                                "first_cluster": p.clusters.lowerBound, "end_cluster": p.clusters.upperBound]
-        if let i = p.identity { o["identity"] = identity(i) }
-        return o
+                "partitions": plan.partitions.map(\.planEntry)]
     }
 }
