@@ -115,6 +115,12 @@ import Testing
             #expect(ds.eventCount == direct.selected)
         }
         #expect(try CLI.run(["count", dir, "--where", "veto >= 0"]).status == 0)
+        #expect(try CLI.run(["verify", dir]).status == 0)
+        var wrong = parts
+        wrong[0]["checksum"] = "0000000000000001"
+        try Self.write(Self.manifest(wrong, partitions: plan.partitions.count), in: dir)
+        let r = try CLI.run(["verify", dir])
+        #expect(r.status == 1 && r.stdout.contains("differs from the manifest's 0000000000000001"))
     }
 
     @Test func incompleteOrChangedManifestsAreRefused() throws {
