@@ -462,3 +462,19 @@ def test_exposure_unites_spills():
     t.add({"eot": 5, "spills": 1}, "a")
     t.add({"eot": 6, "spills": 2}, "b")
     assert t.to_dict() == {"eot": 11, "spills": 3, "rows_merged": False}
+
+
+def test_readme_cluster_example(shards, local, scratch):
+    """The README's Python example of "On a cluster", run as printed in a folder holding runs/."""
+    import re
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
+    code = re.search(r"```python\n(.*?)```", text[text.index("\n## On a cluster\n"):], re.S).group(1)
+    d = os.path.join(scratch, "readme-cluster")
+    os.makedirs(os.path.join(d, "runs"))
+    for p in shards[:4]:
+        os.symlink(p, os.path.join(d, "runs", os.path.basename(p)))
+    r = subprocess.run([sys.executable, "-c", code], cwd=d, capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, DARKSCAN_BINARY=cli_path()))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("True ") and "events kept, 0 tasks retried" in r.stdout
+    assert "ecal_e < 50 GeV" in r.stdout

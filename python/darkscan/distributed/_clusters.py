@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -54,7 +55,8 @@ def batch_cluster(kind: str, o: BatchOptions):
     if o.interface is not None:
         kw["interface"] = o.interface
     if o.scheduler_port is not None:
-        kw["scheduler_options"] = {"port": o.scheduler_port}
+        # Listen on the host's own name (as CERN's CernCluster does), so batch nodes can reach it.
+        kw["scheduler_options"] = {"port": o.scheduler_port} if o.interface else {"port": o.scheduler_port, "host": socket.getfqdn()}
     if kind == "slurm":
         cls = dask_jobqueue.SLURMCluster
         if o.walltime is not None:

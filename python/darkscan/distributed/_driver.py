@@ -176,6 +176,10 @@ class _Watch:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.starts: dict[int, int] = {}
+        # Per merged task: seconds from the task's start on its worker to the end of its merge,
+        # and that less the darkscan run's own scan time (the cost of running it as a task).
+        self.latency: list[float] = []
+        self.overhead: list[float] = []
         self.seen_workers: set[str] = set()
         self.lost: set[str] = set()
         self.current = 0
@@ -195,6 +199,19 @@ class _Watch:
             self.lost |= self.seen_workers - workers
             self.seen_workers |= workers
             self.current = len(workers)
+
+    def merged(self, r: dict) -> None:
+        t = time.time() - r["task"]["started"]
+        self.latency.append(t)
+        self.overhead.append(t - r.get("seconds", 0.0))
+
+    def timings(self) -> dict:
+        def stats(xs: list[float]) -> dict:
+            if not xs:
+                return {}
+            s = sorted(xs)
+            return {"median": s[len(s) // 2], "p90": s[min(len(s) - 1, int(len(s) * 0.9))], "max": s[-1]}
+        return {"task_seconds": stats(self.latency), "task_overhead_seconds": stats(self.overhead)}
 
     @property
     def retried(self) -> int:
@@ -247,7 +264,7 @@ def run(job: Job, cluster: Any = "local", *, scheduler_file: Optional[str] = Non
         events_run = sum(r["events_processed"] for pid, r in merged.done.items())
         summary = {"cluster": description, "seconds": seconds, "events_per_second": events_run / seconds if seconds > 0 else 0.0,
                    "tasks": len(todo), "tasks_retried": watch.retried, "workers_lost": len(watch.lost),
-                   "partitions_resumed": resumed}
+                   "partitions_resumed": resumed, **watch.timings()}
         doc = manifest(header, state, the_plan, merged.done, missing, merged.documents(), summary)
         if jobdir is not None:
             jobdir.write_manifest(doc)
@@ -312,10 +329,11 @@ def _submit_and_merge(client, job: Job, binary: str, h: str, todo: list[dict], m
     ticker = threading.Thread(target=tick, daemon=True)
     ticker.start()
     try:
-        for fut in as_completed(futures):
+        # Results are fetched by the client's event loop while earlier ones are merged here.
+        for fut, res in as_completed(futures, with_results=True, raise_errors=False):
             entry = by_key.pop(fut.key)
             if fut.status == "finished":
-                r = fut.result()
+                r = res
                 try:
                     merged.add(r)
                 except MergeError as e:
@@ -323,9 +341,10 @@ def _submit_and_merge(client, job: Job, binary: str, h: str, todo: list[dict], m
                     raise
                 if jobdir is not None:
                     jobdir.record(r)
+                watch.merged(r)
                 bar.done(r["events_processed"], 1)
             else:
-                failures[entry["id"]] = _failure_reason(fut.exception())
+                failures[entry["id"]] = _failure_reason(res[1] if isinstance(res, tuple) else res)
                 bar.failed(1)
             fut.release()
         futures.clear()
