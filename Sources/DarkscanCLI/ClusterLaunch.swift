@@ -80,6 +80,7 @@ enum ClusterLaunch {
     static let bootstrap = """
         import sys
         try:
+            import distributed
             from darkscan.distributed._cli import main
         except ImportError as e:
             sys.stderr.write("darkscan: --cluster runs its driver in Python, but %s cannot import it (%s).\\n"

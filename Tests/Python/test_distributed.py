@@ -185,7 +185,9 @@ def test_cli_skim_on_local_cluster_equals_local_skim(shards, local, scratch):
     # A count on the cluster prints the same cut flow as a direct count.
     r = run_cli("count", *shards, "--where", QUERY, "--cluster", "--json", env={"DARKSCAN_PYTHON": sys.executable})
     assert r.returncode == 0, r.stderr
-    assert cuts(json.loads(r.stdout)["cut_flow"]) == cuts(local["count"])
+    printed = json.loads(r.stdout)
+    assert cuts(printed) == cuts(local["count"]) and printed["total"] == local["count"]["total"] and printed["complete"]
+    assert printed["summary"]["tasks"] == SHARDS and printed["files"] == shards
 
 
 def test_worker_killed_mid_run_gives_the_same_result(shards, local, scratch, client):

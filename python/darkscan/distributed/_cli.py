@@ -123,12 +123,32 @@ def _where_manifest(job: Job) -> None:
         sys.stderr.write(f"  {job.output}/manifest.json marks every partition not done as missing\n")
 
 
+def as_command_json(m: dict, job: Job) -> dict:
+    """What `darkscan count|skim --json` prints without --cluster (the cut flow's members at the
+    top, the query, the files, seconds and events/s), with the job's completeness, summary,
+    missing partitions, histograms and exposure, and for a skim the job directory."""
+    s = m["summary"]
+    o = dict(m["cut_flow"])
+    o.update({"query": job.where, "files": [i["path"] for i in m["inputs"]], "seconds": s["seconds"],
+              "events_per_second": s["events_per_second"], "complete": m["complete"], "partitions": m["partitions"],
+              "missing": m["missing"], "summary": s})
+    for k in ("histograms", "exposure"):
+        if k in m:
+            o[k] = m[k]
+    if job.kind == "skim":
+        o.update({"output": job.output, "manifest": f"{job.output}/manifest.json",
+                  "events_written": sum(p.get("events", 0) for p in m["parts"])})
+    elif job.output:
+        o["manifest"] = f"{job.output}/manifest.json"
+    return o
+
+
 def report(result: JobResult, job: Job, as_json: bool) -> None:
     m, s = result.manifest, result.summary
     for n in result.notes:
         sys.stderr.write(f"darkscan: {n}\n")
     if as_json:
-        print(json.dumps(m, indent=1, sort_keys=True))
+        print(json.dumps(as_command_json(m, job), indent=1, sort_keys=True))
     elif result.complete and job.kind != "hist":
         print(table(m["cut_flow"]))
     line = (f"{count(m['events_processed'])} events in {m['partitions']} partition{'s' if m['partitions'] != 1 else ''} on "

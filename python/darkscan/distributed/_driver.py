@@ -127,6 +127,11 @@ def plan(paths: Sequence[str], *, events_per_task: int = 10_000_000, where: Opti
     return json.loads(p.stdout)
 
 
+def cuts_of(flow: dict) -> list:
+    """What two runs of one partition must agree on: every cut's name and counts."""
+    return [(c["name"], c["events"], c.get("sum_w"), c.get("n_minus_1")) for c in flow.get("cuts", [])] + [flow.get("total")]
+
+
 class _Merged:
     """Everything merged so far, checked result by result."""
 
@@ -154,7 +159,8 @@ class _Merged:
             raise MergeError(f"{source}: the skim's result names no part file")
         if pid in self.done:
             old = self.done[pid]
-            if any(old.get(k) != r.get(k) for k in ("events_processed", "cut_flow", "output")):
+            if any(old.get(k) != r.get(k) for k in ("events_processed", "output")) or \
+                    cuts_of(old["cut_flow"]) != cuts_of(r["cut_flow"]):
                 raise MergeError(f"{source}: two runs gave different results")
             return
         self.cut_flow.add(r["cut_flow"], source)
@@ -162,7 +168,9 @@ class _Merged:
             self.histograms.add(r["histograms"], source)
         if "exposure" in r:
             self.exposure.add(r["exposure"], source)
-        self.done[pid] = r
+        # Kept without its histograms and exposure, which live on only in the sums (and the
+        # journal): memory grows with partitions, not with partitions x histogram bins.
+        self.done[pid] = {k: v for k, v in r.items() if k not in ("histograms", "exposure")}
 
     def documents(self) -> dict[str, Any]:
         return {"cut_flow": self.cut_flow.to_dict(),
