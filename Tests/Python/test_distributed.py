@@ -104,6 +104,16 @@ def assert_same_as_local(out: str, m: dict, local: dict) -> None:
     assert not [n for n in os.listdir(out) if n.endswith(".partial") or ".tmp" in n]
 
 
+def evc_bytes(path: str):
+    """An EVC file's bytes and the offset of its index (the end of its clusters), from the
+    trailer and the footer (Formats/EVC.md sections 5 and 8)."""
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    footer_offset, _ = struct.unpack_from("<QQ", data, len(data) - 32)
+    (index_offset,) = struct.unpack_from("<Q", data, footer_offset + 16 + 24)
+    return data, index_offset
+
+
 def run_cli(*args, env=None, timeout=180):
     e = dict(os.environ)
     e.update(env or {})
@@ -127,10 +137,7 @@ def test_plan_reads_only_footers(shards, scratch):
 
     # A copy whose clusters are zeroed: planning (footers) succeeds, counting (data) fails.
     hollow = os.path.join(scratch, "hollow.evc")
-    with open(shards[0], "rb") as f:
-        data = bytearray(f.read())
-    footer_offset, _ = struct.unpack_from("<QQ", data, len(data) - 32)
-    (index_offset,) = struct.unpack_from("<Q", data, footer_offset + 16 + 24)
+    data, index_offset = evc_bytes(shards[0])
     data[len(data) // 4:index_offset] = bytes(index_offset - len(data) // 4)
     with open(hollow, "wb") as f:
         f.write(data)
@@ -265,10 +272,7 @@ def test_worker_without_binary_and_partitions_failing_every_retry(shards, scratc
 
     # A shard whose data is damaged after planning fails each retry with the checksum error.
     damaged = os.path.join(scratch, "damaged.evc")
-    with open(shards[1], "rb") as f:
-        data = bytearray(f.read())
-    footer_offset, _ = struct.unpack_from("<QQ", data, len(data) - 32)
-    (index_offset,) = struct.unpack_from("<Q", data, footer_offset + 16 + 24)
+    data, index_offset = evc_bytes(shards[1])
     for i in range(1000, index_offset, 64):  # flip bytes inside pages; the index and footer are untouched
         data[i] ^= 0xFF
     with open(damaged, "wb") as f:
@@ -377,13 +381,16 @@ def test_dask_scheduler_and_two_workers_one_killed(shards, local, scratch):
 
 # -- batch systems (no pool: the job scripts dask-jobqueue would submit) --------------------------
 
-def test_slurm_job_script():
-    cluster = dd.batch_cluster("slurm", dd.BatchOptions(cores=4, memory="8GB", walltime="01:30:00", queue="short",
-                                                        job_extra=["--account=na64"]))
+def job_script(kind: str, options) -> str:
+    cluster = dd.batch_cluster(kind, options)
     try:
-        script = cluster.job_script()
+        return cluster.job_script()
     finally:
         cluster.close()
+
+
+def test_slurm_job_script():
+    script = job_script("slurm", dd.BatchOptions(cores=4, memory="8GB", walltime="01:30:00", queue="short", job_extra=["--account=na64"]))
     assert script.startswith("#!/usr/bin/env bash")
     for line in ("#SBATCH -p short", "#SBATCH -n 1", "#SBATCH --cpus-per-task=4", "#SBATCH -t 01:30:00", "#SBATCH --account=na64"):
         assert line in script, script
@@ -393,12 +400,8 @@ def test_slurm_job_script():
 
 
 def test_htcondor_job_script():
-    cluster = dd.batch_cluster("htcondor", dd.BatchOptions(cores=2, memory="4GB", walltime="02:00:00", queue="longlunch",
-                                                           job_extra=["+AccountingGroup = \"group_u_NA64\""]))
-    try:
-        script = cluster.job_script()
-    finally:
-        cluster.close()
+    script = job_script("htcondor", dd.BatchOptions(cores=2, memory="4GB", walltime="02:00:00", queue="longlunch",
+                                                    job_extra=['+AccountingGroup = "group_u_NA64"']))
     for line in ('+JobFlavour = "longlunch"', "+MaxRuntime = 7200", '+AccountingGroup = "group_u_NA64"', "MY.DaskWorkerCores = 2",
                  "RequestCpus = MY.DaskWorkerCores", "Queue"):
         assert line in script, script
