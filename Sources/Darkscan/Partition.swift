@@ -158,15 +158,21 @@ public struct Plan: Sendable {
         }
     }
 
-    /// `path` made absolute against the working directory (URLs are left as they are).
+    /// `path` made absolute against the working directory, with `.` and `..` taken out
+    /// lexically (symbolic links are kept: they may differ between nodes). URLs are left as
+    /// they are.
     public static func absolute(_ path: String) -> String {
-        if path.hasPrefix("/") || path.contains("://") { return path }
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buf, buf.count) != nil else { return path }
-        var cwd = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var rest = Substring(path)
-        while rest.hasPrefix("./") { rest = rest.dropFirst(2) }
-        if !cwd.hasSuffix("/") { cwd += "/" }
-        return cwd + rest
+        if path.contains("://") { return path }
+        var full = path
+        if !path.hasPrefix("/") {
+            var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            guard getcwd(&buf, buf.count) != nil else { return path }
+            full = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
+        }
+        var parts: [Substring] = []
+        for c in full.split(separator: "/") where c != "." {
+            if c == ".." { _ = parts.popLast() } else { parts.append(c) }
+        }
+        return "/" + parts.joined(separator: "/")
     }
 }

@@ -44,6 +44,8 @@ import Testing
         #expect(plan.inputs[0].identity.size == (st[.size] as! Int))
         #expect(plan.inputs[0].identity == (try FileIdentity(path: Self.shards[0])))
         #expect(plan.inputs[0].path.hasPrefix("/"))
+        #expect(Plan.absolute("/a/./b/../c//d.evc") == "/a/c/d.evc" && Plan.absolute("root://eos//a/../b") == "root://eos//a/../b")
+        #expect(Plan.absolute("x/../y.evc") == Plan.absolute("y.evc") && Plan.absolute("y.evc").hasSuffix("/y.evc"))
         // A file with another schema is named.
         let other = CLI.scratch("other.evc")
         #expect(try CLI.run(["simulate", "--events", "10", "--profile", "summary", "-o", other]).status == 0)

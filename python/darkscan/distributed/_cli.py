@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from typing import Optional
 
@@ -94,6 +95,11 @@ def main(argv: list[str]) -> int:
     batch = BatchOptions(jobs=a.jobs, cores=a.cores, memory=a.memory, walltime=a.walltime, queue=a.queue, job_extra=a.job_extra,
                          interface=a.interface, scheduler_port=a.scheduler_port)
     progress = {"auto": None, "always": True, "never": False}[a.progress]
+
+    def terminated(signum, frame):  # a batch system or `kill` stops the driver: as Ctrl-C does
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminated)
     try:
         result = run(job, a.cluster if a.scheduler_file is None else None, scheduler_file=a.scheduler_file, batch=batch,
                      progress=progress)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import sys
 from dataclasses import dataclass, field
@@ -127,8 +128,14 @@ def connect(spec: Optional[str], scheduler_file: Optional[str] = None, batch: Op
     spec = spec or "local"
     if spec == "local" or spec.startswith("local:"):
         n = int(spec[6:]) if spec.startswith("local:") else (os.cpu_count() or 1)
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.CRITICAL)
+        # Ctrl-C reaches the whole process group: the workers ignore it (they inherit that), the
+        # driver stops them itself after writing what is missing into the manifest.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=logging.CRITICAL)
+        finally:
+            signal.signal(signal.SIGINT, previous)
         return Connection(Client(cluster), cluster, f"local:{n}")
     if "://" in spec:
         try:
