@@ -21,10 +21,12 @@ usage: python Bench/cluster_bench.py [--events N] [--count-events N] [--plan-fil
 Run through Bench/run-cluster, which builds and installs what it needs first.
 """
 import argparse
+import faulthandler
 import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import struct
 import subprocess
@@ -84,7 +86,7 @@ def local_cluster(n: int):
     return cluster, distributed.Client(cluster)
 
 
-def cpu_seconds(who=None) -> float:
+def cpu_seconds() -> float:
     """User + system CPU seconds of this process and its waited-for children."""
     import resource
     a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -134,14 +136,23 @@ def bench_overhead(d: str, n: int, runs: int) -> dict:
 
 
 def bench_scaling(files: list, d: str, events: int, runs: int) -> dict:
+    """1 and 2 workers, both clusters started beforehand, runs interleaved; with the CPU seconds
+    of the workers' side (darkscan processes and workers) and of the driver's side, whose sum
+    over the serial part predicts the speedup where two cores are free."""
     from darkscan import distributed as dd
     per_task = max(1, events // 40)
     out = os.path.join(d, "out")
+    clusters = {n: local_cluster(n) for n in (1, 2)}
+    cpu = {1: [], 2: []}
 
-    def skim_on(client):
+    def skim_on(n):
+        client = clusters[n][1]
+
         def f():
             shutil.rmtree(out, ignore_errors=True)
+            w0, d0 = sum(client.run(cpu_seconds).values()), cpu_seconds()
             r = dd.skim(files, SEED, out, cluster=client, darkscan=CLI, events_per_task=per_task, progress=False)
+            cpu[n].append((sum(client.run(cpu_seconds).values()) - w0, cpu_seconds() - d0))
             assert r.complete
             return r.summary
         return f
@@ -152,20 +163,20 @@ def bench_scaling(files: list, d: str, events: int, runs: int) -> dict:
             return sh("skim", *files, "--where", SEED, "-o", out, "--cluster", f"local:{n}", "--events-per-task", per_task)
         return f
 
-    res = {}
-    for n in (1, 2):
-        cluster, client = local_cluster(n)
-        try:
-            res[n] = interleaved({"skim": skim_on(client)}, runs)["skim"]
-        finally:
+    try:
+        res = interleaved({1: skim_on(1), 2: skim_on(2)}, runs)
+    finally:
+        for cluster, client in clusters.values():
             client.close()
             cluster.close()
     e2e = interleaved({1: cli_skim(1), 2: cli_skim(2)}, runs)
     direct = interleaved({"direct": lambda: sh("skim", *files, "--where", SEED, "-o", os.path.join(d, "direct.evc"))}, runs)
     shutil.rmtree(out, ignore_errors=True)
+    workers, driver = (statistics.median(x[i] for x in cpu[2]) for i in (0, 1))
     return {"events": events, "partitions": res[1][2]["tasks"], "workers_1_s": res[1][0], "workers_2_s": res[2][0],
             "speedup": res[1][0] / res[2][0], "end_to_end_1_s": e2e[1][0], "end_to_end_2_s": e2e[2][0],
-            "end_to_end_speedup": e2e[1][0] / e2e[2][0], "direct_2_threads_s": direct["direct"][0]}
+            "end_to_end_speedup": e2e[1][0] / e2e[2][0], "direct_2_threads_s": direct["direct"][0],
+            "cpu_workers_s": workers, "cpu_driver_s": driver, "predicted_speedup": (workers + driver) / (workers / 2 + driver)}
 
 
 def sparse_copies(template: str, d: str, n: int) -> list:
@@ -222,7 +233,7 @@ def bench_count(files: list, d: str, events: int, runs: int) -> dict:
                      "cluster": lambda: json.loads(sh("count", *paths, "--where", SEED, "--cluster", "local:2",
                                                       "--events-per-task", per_task, "--json").stdout)}, runs)
     direct, cluster = r["direct"], r["cluster"]
-    assert direct[2]["cuts"][-1]["events"] == cluster[2]["cut_flow"]["cuts"][-1]["events"]
+    assert direct[2]["cuts"][-1]["events"] == cluster[2]["cuts"][-1]["events"]
     s = cluster[2]["summary"]
     return {"events": base_events * copies, "files": len(paths), "direct_s": direct[0], "cluster_s": cluster[0],
             "cluster_over_direct_rate": direct[0] / cluster[0], "cluster_driver_s": s["seconds"],
@@ -230,6 +241,7 @@ def bench_count(files: list, d: str, events: int, runs: int) -> dict:
 
 
 def main() -> None:
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1 PID: where is it?
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=float, default=1e8, help="events of the skim (figure 2)")
     ap.add_argument("--count-events", type=float, default=1e9, help="events of the count (figure 4)")
@@ -256,7 +268,8 @@ def main() -> None:
         print(f"2. skim of {s['events']:.3g} events in {s['partitions']} partitions: 1 worker {s['workers_1_s']:.2f} s, 2 workers "
               f"{s['workers_2_s']:.2f} s: {s['speedup']:.2f}x (target >= 1.8x); end to end (--cluster local:N) "
               f"{s['end_to_end_1_s']:.2f} s / {s['end_to_end_2_s']:.2f} s: {s['end_to_end_speedup']:.2f}x; direct skim on 2 threads "
-              f"{s['direct_2_threads_s']:.2f} s", flush=True)
+              f"{s['direct_2_threads_s']:.2f} s; CPU: workers' side {s['cpu_workers_s']:.2f} s, driver {s['cpu_driver_s']:.2f} s, "
+              f"so {s['predicted_speedup']:.2f}x where two cores are free", flush=True)
     if "plan" in only:
         out["plan"] = p = bench_plan(a.dir, a.plan_files, a.runs)
         print(f"3. plan of {p['files']:,} files, {p['events']:.3g} events ({p['apparent_bytes'] / 1e12:.2f} TB apparent, "

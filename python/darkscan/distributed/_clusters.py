@@ -6,6 +6,7 @@ import re
 import signal
 import socket
 import sys
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -30,6 +31,12 @@ class BatchOptions:
     python: str = sys.executable
 
 
+def _quiet_ports() -> None:
+    """A scheduler started here finding port 8787 busy (another Dask dashboard on a shared login
+    node) takes another port: no news for the user."""
+    warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
+
+
 def _seconds(walltime: str) -> int:
     """HH:MM:SS, MM:SS or minutes, as Slurm writes it, in seconds."""
     parts = [int(p) for p in walltime.split(":")]
@@ -43,6 +50,7 @@ def _seconds(walltime: str) -> int:
 def batch_cluster(kind: str, o: BatchOptions):
     """A dask-jobqueue SLURMCluster or HTCondorCluster (jobs not yet submitted: call
     `.scale(jobs=…)`; `.job_script()` shows what would be submitted)."""
+    _quiet_ports()
     try:
         import dask
         import dask_jobqueue
@@ -116,6 +124,7 @@ def connect(spec: Optional[str], scheduler_file: Optional[str] = None, batch: Op
     from distributed import Client, LocalCluster
     # Failures reach the user through the driver's own report, naming the partition.
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    _quiet_ports()
     batch = batch or BatchOptions()
     if scheduler_file is not None:
         if not os.path.exists(scheduler_file):

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
@@ -323,7 +324,10 @@ def _submit_and_merge(client, job: Job, binary: str, h: str, todo: list[dict], m
         client.subscribe_topic("darkscan", watch.on_event)
     except Exception:
         pass
-    keys = [f"darkscan-{job.kind}-{h[:16]}-{p['id']:07d}" for p in todo]
+    # Keys unique to this run: a key released by an earlier run of the same job on the same
+    # scheduler may still be in memory there, and a future bound to it would never complete.
+    token = uuid.uuid4().hex[:8]
+    keys = [f"darkscan-{job.kind}-{h[:12]}-{token}-{p['id']:07d}" for p in todo]
     futures = client.map(_task.run_partition, todo, job=spec, key=keys, retries=job.retries, pure=False)
     by_key = {f.key: p for f, p in zip(futures, todo)}
     stop = threading.Event()
