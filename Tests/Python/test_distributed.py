@@ -483,3 +483,25 @@ def test_readme_cluster_example(shards, local, scratch):
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("True ") and "events kept, 0 tasks retried" in r.stdout
     assert "ecal_e < 50 GeV" in r.stdout
+
+
+def test_a_client_other_than_the_latest(shards, local, scratch, client):
+    """With a second client made after it, a job on the first still completes (as_completed
+    defaults to the latest client's event loop)."""
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                                       silence_logs=50)
+    other = distributed.Client(cluster)
+    assert distributed.default_client() is other and other.loop is not client.loop
+    try:
+        for n in range(2):
+            out = os.path.join(scratch, f"first-client-{n}.d")
+            done = []
+            t = threading.Thread(target=lambda: done.append(dd.skim(shards, QUERY, out, cluster=client, events_per_task=1000,
+                                                                    darkscan=cli_path(), progress=False)), daemon=True)
+            t.start()
+            t.join(60)
+            assert done, f"run {n} of the job on the first client hung"
+            assert done[0].complete and done[0].manifest["partitions"] == 2 * SHARDS
+    finally:
+        other.close()
+        cluster.close()

@@ -341,8 +341,10 @@ def _submit_and_merge(client, job: Job, binary: str, h: str, todo: list[dict], m
     ticker = threading.Thread(target=tick, daemon=True)
     ticker.start()
     try:
-        # Results are fetched by the client's event loop while earlier ones are merged here.
-        for fut, res in as_completed(futures, with_results=True, raise_errors=False):
+        # Results are fetched by the client's event loop while earlier ones are merged here. The
+        # loop is this client's: as_completed would take the default (latest) client's, and with
+        # two clients in the process it then waits forever.
+        for fut, res in as_completed(futures, loop=client.loop, with_results=True, raise_errors=False):
             entry = by_key.pop(fut.key)
             if fut.status == "finished":
                 r = res
