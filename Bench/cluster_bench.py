@@ -229,15 +229,19 @@ def bench_count(files: list, d: str, events: int, runs: int) -> dict:
                 os.link(f, p)
     paths = sorted(os.path.join(links, n) for n in os.listdir(links) if n.endswith(".evc"))[:copies * len(files)]
     per_task = max(1, base_events // len(files))
+    empty = os.path.join(d, "empty.evc")
+    simulate(empty, 0, 1)
     r = interleaved({"direct": lambda: json.loads(sh("count", *paths, "--where", SEED, "--json").stdout),
                      "cluster": lambda: json.loads(sh("count", *paths, "--where", SEED, "--cluster", "local:2",
-                                                      "--events-per-task", per_task, "--json").stdout)}, runs)
+                                                      "--events-per-task", per_task, "--json").stdout),
+                     "fixed": lambda: sh("count", empty, "--where", SEED, "--cluster", "local:2")}, runs)
     direct, cluster = r["direct"], r["cluster"]
     assert direct[2]["cuts"][-1]["events"] == cluster[2]["cuts"][-1]["events"]
     s = cluster[2]["summary"]
     return {"events": base_events * copies, "files": len(paths), "direct_s": direct[0], "cluster_s": cluster[0],
             "cluster_over_direct_rate": direct[0] / cluster[0], "cluster_driver_s": s["seconds"],
-            "tasks": s["tasks"], "task_median_s": s["task_seconds"]["median"]}
+            "tasks": s["tasks"], "task_median_s": s["task_seconds"]["median"],
+            "fixed_cost_s": r["fixed"][0], "task_overhead_median_s": s["task_overhead_seconds"]["median"]}
 
 
 def main() -> None:
@@ -280,7 +284,8 @@ def main() -> None:
         out["count"] = c = bench_count(files, a.dir, int(a.count_events), a.runs)
         print(f"4. count of {c['events']:.3g} events in {c['files']} files: direct {c['direct_s']:.2f} s, --cluster local:2 "
               f"{c['cluster_s']:.2f} s: {c['cluster_over_direct_rate'] * 100:.0f}% of the direct rate (target >= 80%); "
-              f"{c['tasks']} tasks, median task {c['task_median_s']:.2f} s", flush=True)
+              f"{c['tasks']} tasks, median task {c['task_median_s']:.2f} s (of which {c['task_overhead_median_s'] * 1e3:.0f} ms not "
+              f"scanning); the fixed cost (the same command on one empty file) {c['fixed_cost_s']:.2f} s", flush=True)
     out["load_after"] = os.getloadavg()
     print(f"load average before {out['load_before'][0]:.1f}, after {out['load_after'][0]:.1f} on {out['cpus']} CPUs")
     path = os.path.join(ROOT, ".build", "bench-cluster.json")
