@@ -485,6 +485,7 @@ def test_readme_cluster_example(shards, local, scratch):
     assert "ecal_e < 50 GeV" in r.stdout
 
 
+@pytest.mark.filterwarnings("ignore:Port .* is already in use")
 def test_a_client_other_than_the_latest(shards, local, scratch, client):
     """With a second client made after it, a job on the first still completes (as_completed
     defaults to the latest client's event loop)."""

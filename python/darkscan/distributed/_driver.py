@@ -270,7 +270,7 @@ def run(job: Job, cluster: Any = "local", *, scheduler_file: Optional[str] = Non
 
     def write_manifest(state: str, missing: list[dict]) -> dict:
         seconds = time.time() - started
-        events_run = sum(r["events_processed"] for pid, r in merged.done.items())
+        events_run = sum(merged.done[p["id"]]["events_processed"] for p in todo if p["id"] in merged.done)
         summary = {"cluster": description, "seconds": seconds, "events_per_second": events_run / seconds if seconds > 0 else 0.0,
                    "tasks": len(todo), "tasks_retried": watch.retried, "workers_lost": len(watch.lost),
                    "partitions_resumed": resumed, **watch.timings()}
