@@ -10,6 +10,11 @@
 import Glibc
 #endif
 
+/// The version of Darkscan (the command, the library and job manifests record it).
+public enum DarkscanVersion {
+    public static let current = "0.1.0"
+}
+
 /// What a query call needs besides the cuts.
 public struct QueryOptions: Sendable {
     /// `name = expr` aliases, checked in order (later ones may use earlier ones).
@@ -22,6 +27,8 @@ public struct QueryOptions: Sendable {
     public var histograms: [String] = []
     public var threads = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     public var verifyChecksums = true
+    /// Only these clusters of each file: one partition of a distributed job (see `Partition`).
+    public var clusters: Range<Int>? = nil
 
     public init() {}
 
@@ -29,6 +36,7 @@ public struct QueryOptions: Sendable {
         var o = ScanOptions(threads: threads)
         o.nMinusOne = nMinusOne
         o.verifyChecksums = verifyChecksums
+        o.clusters = clusters
         return o
     }
 }
@@ -52,12 +60,14 @@ extension EVCDataset {
 
     /// Writes the events passing every cut of `query` to `path` (all fields, or `select`), with
     /// the query, its cut flow and the input files in the output's metadata.
+    /// `metadata` is added to the output's (a distributed job names its job and partition).
     @discardableResult
     public func skim(_ query: String, to path: String, select: [String]? = nil, options: QueryOptions = QueryOptions(),
-                     writerOptions: WriterOptions = WriterOptions(), progress: ((Int) -> Void)? = nil) throws -> CutFlow {
+                     writerOptions: WriterOptions = WriterOptions(), metadata extra: [(String, String)] = [],
+                     progress: ((Int) -> Void)? = nil) throws -> CutFlow {
         let q = try check(query, options: options)
         let out = try projection(select)
-        var metadata: [(String, String)] = [("producer", "darkscan skim"), ("query", query)]
+        var metadata: [(String, String)] = [("producer", "darkscan skim"), ("query", query)] + extra
         for d in options.defines { metadata.append(("define", d)) }
         if let w = options.weight { metadata.append(("weight", w)) }
         let runs = Array(Set(files.compactMap { $0.metadata("run") })).sorted()

@@ -18,13 +18,18 @@ struct CountCommand: ParsableCommand {
               darkscan count run.evc --where "srd_e_sum < 80 MeV" --weight "1 / track_chi2"
               darkscan count run.evc --where "veto == 0" --hist "ecal_e: 150 bins 0 GeV .. 150 GeV @all"
 
-            Exit codes: 0 success; 1 damaged or unreadable input; 2 an error in the query; \
-            64 bad usage.
+            On a cluster (README, "On a cluster"; Formats/DISTRIBUTED.md):
+              darkscan count 'runs/*.evc' --where "missing energy > 50 GeV" --cluster local:2
+              darkscan count runs/ --where "veto == 0" --cluster slurm --jobs 4 --cores 8 --memory 16GB --job-dir count.d
+              darkscan count --partition runs/run1.evc:0:250000 --where "veto == 0"
+
+            Exit codes: 0 success; 1 damaged or unreadable input (on a cluster: partitions \
+            missing); 2 an error in the query; 64 bad usage; 69 no cluster or driver to run on.
             """
     )
 
-    @Argument(help: "EVC files, globs or directories (read as one dataset).")
-    var files: [String]
+    @Argument(help: "EVC files, globs, directories or job manifests (read as one dataset).")
+    var files: [String] = []
 
     @OptionGroup var query: QueryOptionGroup
 
@@ -39,11 +44,27 @@ struct CountCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @OptionGroup(title: "One partition of a distributed job") var part: PartitionOptions
+
+    @OptionGroup(title: "On a cluster") var distributed: ClusterOptions
+
+    func validate() throws {
+        try ClusterLaunch.validate(files: files, partition: part, cluster: distributed)
+    }
+
     func run() throws {
         var options = try query.options()
         options.weight = weight
         options.nMinusOne = nMinusOne
         options.histograms = try histograms.all()
+        if part.active { return try PartitionRun.count(part, query: query.query, options: options) }
+        if distributed.active {
+            var args = ClusterLaunch.queryArguments(query, options)
+            if nMinusOne { args.append("--n-minus-1") }
+            if let d = distributed.jobDir { args += ["-o", d] }
+            if json { args.append("--json") }
+            try ClusterLaunch.run(kind: "count", cluster: distributed, arguments: args, files: files)
+        }
         let ds = try QueryOptionGroup.open(files, query: query.query, options: options)
         let bar = ProgressBar("count", total: ds.eventCount, unit: "events")
         let flow = try bar.run { try ds.count(query.query, options: options) { bar.update($0) } }

@@ -21,6 +21,12 @@ struct DarkscanCommand: ParsableCommand {
             by verify, or a bad raw event under convert --strict); 2 an error in a query; 64 bad \
             command-line usage.
             """,
-        subcommands: [InfoCommand.self, CatCommand.self, CountCommand.self, SkimCommand.self, ExportCommand.self, VerifyCommand.self, RecoverCommand.self, SimulateCommand.self, ConvertCommand.self, HistCommand.self, PlotCommand.self]
+        version: DarkscanVersion.current,
+        subcommands: [InfoCommand.self, CatCommand.self, CountCommand.self, SkimCommand.self, ExportCommand.self, VerifyCommand.self, RecoverCommand.self, SimulateCommand.self, ConvertCommand.self, HistCommand.self, PlotCommand.self, PlanCommand.self]
     )
+
+    /// `--cluster` may be given without a value (a LocalCluster): see `ClusterOptions.normalize`.
+    static func main() {
+        main(ClusterOptions.normalize(Array(CommandLine.arguments.dropFirst())))
+    }
 }

@@ -60,6 +60,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Calibration the raw file follows (default: the simulated detector's).") var calib: String?
     @Option(help: "Truth file for raw output (default: NAME.truth.evc).") var truth: String?
     @Option(help: "EVC codec: none, lz4, zstd or zstd-N.") var codec: String = "lz4"
+    @Option(help: "EVC only: close clusters at this many events (default: at 64 MiB of values), e.g. for small test files with many clusters.")
+    var clusterEvents: Int?
     @Option(help: "Threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .shortAndLong, help: "Output file (.dat: raw, .evc: reconstructed).") var output: String
 
@@ -73,6 +75,7 @@ struct SimulateCommand: ParsableCommand {
         guard mass > 0 && mass < 1000 else { throw ValidationError("--mass must be in (0, 1000) MeV") }
         guard Codec(parsing: codec) != nil else { throw ValidationError("--codec must be none, lz4, zstd or zstd-N") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let c = clusterEvents, c < 1 || resolvedFormat == .raw { throw ValidationError("--cluster-events must be at least 1 and applies to EVC output only") }
         if resolvedFormat == .evc && (map != nil || calib != nil || truth != nil) {
             throw ValidationError("--map, --calib and --truth apply to raw output only")
         }
@@ -87,6 +90,7 @@ struct SimulateCommand: ParsableCommand {
         var options = WriterOptions()
         options.codec = Codec(parsing: codec)!
         options.threads = threads
+        if let clusterEvents { options.clusterEvents = clusterEvents }
         let physics = PhysicsGenerator.Beam(rawValue: beam)!
         let metadata = [("run", String(runNumber)), ("producer", "darkscan simulate"), ("beam", "\(beam) \(energy) GeV"),
                         ("seed", String(seed)), ("signal_rate", String(signalRate)), ("mass_mev", String(mass))]

@@ -17,13 +17,21 @@ struct SkimCommand: ParsableCommand {
               darkscan skim run.evc --where "veto == 0" --hist "ecal_e vs hcal_e: 150 bins 0 GeV .. 150 GeV, 60 bins 0 GeV .. 60 GeV @all" -o quiet.evc
               darkscan plot quiet.evc -o plots/     # the histograms kept in its metadata
 
+            On a cluster, -o names a directory: one part file per partition and manifest.json, \
+            which every darkscan command reads as one dataset (README, "On a cluster"):
+              darkscan skim 'runs/*.evc' --where "missing energy > 50 GeV, veto == 0" -o candidates.d --cluster local:2
+              darkscan skim runs/ --where "veto == 0" -o vetoed.d --cluster tcp://scheduler.example:8786
+              darkscan skim runs/ --where "veto == 0" -o vetoed.d --cluster htcondor --jobs 20 --cores 1 --memory 2GB --resume
+              darkscan count candidates.d --where "ecal_e < 50 GeV"
+
             Exit codes: 0 success; 1 damaged or unreadable input, or an output that cannot be \
-            written; 2 an error in the query; 64 bad usage.
+            written (on a cluster: partitions missing); 2 an error in the query; 64 bad usage; 69 \
+            no cluster or driver to run on.
             """
     )
 
-    @Argument(help: "EVC files, globs or directories (read as one dataset).")
-    var files: [String]
+    @Argument(help: "EVC files, globs, directories or job manifests (read as one dataset).")
+    var files: [String] = []
 
     @OptionGroup var query: QueryOptionGroup
 
@@ -35,21 +43,37 @@ struct SkimCommand: ParsableCommand {
     @Option(help: "Codec of the output: none, lz4, zstd or zstd-N.")
     var codec: String = "lz4"
 
-    @Option(name: .shortAndLong, help: "Output EVC file.")
+    @Option(name: .shortAndLong, help: "Output EVC file (with --cluster or --partition: the job directory).")
     var output: String
 
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
+    @OptionGroup(title: "One partition of a distributed job") var part: PartitionOptions
+
+    @OptionGroup(title: "On a cluster") var distributed: ClusterOptions
+
     func validate() throws {
         guard Codec(parsing: codec) != nil else { throw ValidationError("--codec must be none, lz4, zstd or zstd-N") }
+        try ClusterLaunch.validate(files: files, partition: part, cluster: distributed)
+        if distributed.jobDir != nil { throw ValidationError("a skim's job directory is -o; --job-dir is for count") }
     }
 
     func run() throws {
         var options = try query.options()
         options.histograms = try histograms.all()
-        let ds = try QueryOptionGroup.open(files, query: query.query, options: options)
         let fields = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if part.active {
+            return try PartitionRun.skim(part, query: query.query, options: options, select: fields, codec: Codec(parsing: codec)!,
+                                         directory: output)
+        }
+        if distributed.active {
+            var args = ClusterLaunch.queryArguments(query, options) + ["--codec", codec, "-o", output]
+            if let select { args += ["--select", select] }
+            if json { args.append("--json") }
+            try ClusterLaunch.run(kind: "skim", cluster: distributed, arguments: args, files: files)
+        }
+        let ds = try QueryOptionGroup.open(files, query: query.query, options: options)
         var writerOptions = WriterOptions()
         writerOptions.codec = Codec(parsing: codec)!
         let bar = ProgressBar("skim", total: ds.eventCount, unit: "events")

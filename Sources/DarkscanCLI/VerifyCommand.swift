@@ -9,15 +9,18 @@ struct VerifyCommand: ParsableCommand {
         discussion: """
             Checks the trailer, footer, index and cluster blocks and every page (XXH3-64), and \
             decodes every page. Problems are listed by cluster, column and page; verification goes \
-            on after a bad page. Exit code 1 when any file has a problem.
+            on after a bad page. A job manifest (OUT.d or OUT.d/manifest.json) verifies its part \
+            files, each also against the whole-file checksum the manifest records. Exit code 1 \
+            when any file has a problem.
 
             Examples:
               darkscan verify run4242.evc
               darkscan verify --json data/
+              darkscan verify candidates.d
             """
     )
 
-    @Argument(help: "EVC files, globs or directories.")
+    @Argument(help: "EVC files, globs, directories or job manifests.")
     var files: [String]
 
     @Flag(help: "Print JSON instead of text.")
@@ -26,6 +29,12 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let paths: [String]
         do { paths = try EVCDataset.expand(files) } catch { throw Terminal.fail(error) }
+        // Parts of job manifests: the XXH3-64 of each whole file, as the job wrote it.
+        var recorded: [String: UInt64] = [:]
+        for f in files {
+            guard let m = JobManifest.location(of: f), let manifest = try? JobManifest(path: m) else { continue }
+            for p in manifest.parts { recorded[p.path] = p.checksum }
+        }
         var results: [[String: Any]] = []
         var bad = 0
         for path in paths {
@@ -40,6 +49,12 @@ struct VerifyCommand: ParsableCommand {
                 problems = report.problems.map(\.description)
                 pages = report.pagesChecked
                 bytes = report.bytesChecked
+                if let expected = recorded[path] {
+                    let found = try FileIdentity.contentChecksum(path: path)
+                    if found != expected {
+                        problems.append("whole-file checksum \(FileIdentity.hex(found)) differs from the manifest's \(FileIdentity.hex(expected))")
+                    }
+                }
             } catch {
                 problems = ["\(error)"]
             }

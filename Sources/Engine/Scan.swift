@@ -8,6 +8,9 @@ public struct ScanOptions: Sendable {
     public var batchSize = 2048
     public var verifyChecksums = true
     public var nMinusOne = false
+    /// Only the clusters with these indices in each file (a partition of a distributed job,
+    /// Formats/DISTRIBUTED.md); nil: every cluster.
+    public var clusters: Range<Int>? = nil
     public init(threads: Int) { self.threads = max(1, threads) }
 }
 
@@ -71,7 +74,7 @@ public struct Scan: Sendable {
     func units() throws(EVCError) -> [Unit] {
         var out: [Unit] = []
         for (fi, f) in dataset.files.enumerated() {
-            for c in try f.clusters() { out.append(Unit(file: fi, cluster: c)) }
+            for c in try f.clusters() where options.clusters?.contains(c.index) ?? true { out.append(Unit(file: fi, cluster: c)) }
         }
         return out
     }

@@ -33,13 +33,19 @@ public final class EVCDataset: Sendable {
         self.files = files
     }
 
-    /// Turns arguments into file paths: a directory gives its `*.evc` files (sorted), a pattern
-    /// with `*`, `?` or `[` is globbed (sorted), anything else is taken as a file.
+    /// Turns arguments into file paths: a job manifest (`OUT.d/manifest.json`, or a directory
+    /// holding one) gives its part files in order once it is found complete and its parts
+    /// unchanged; another directory gives its `*.evc` files (sorted), a pattern with `*`, `?` or
+    /// `[` is globbed (sorted), anything else is taken as a file.
     public static func expand(_ args: [String]) throws(EVCError) -> [String] {
         var out: [String] = []
         for a in args {
             var st = stat()
-            if stat(a, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+            if let m = JobManifest.location(of: a) {
+                let manifest = try JobManifest(path: m)
+                try manifest.checkParts()
+                out += manifest.parts.map(\.path)
+            } else if stat(a, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
                 let matches = glob(a.hasSuffix("/") ? a + "*.evc" : a + "/*.evc")
                 guard !matches.isEmpty else { throw EVCError(.badArgument, "directory holds no .evc files", path: a) }
                 out += matches

@@ -1,0 +1,20 @@
+// libFuzzer entry point for the readers of a distributed job's files: every input is parsed as
+// JSON, read as a job manifest (which then checks its part files), and read for its identity as
+// an EVC file would be (trailer and footer checksum). Built with the EventFormat sources by
+// tools/fuzz; any crash, trap, hang or sanitizer report is a bug.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    _ = try? JSONValue.parse(bytes)
+    if let path = fuzzInputFile(data, size, suffix: ".json"), let m = try? JobManifest(path: path) {
+        _ = try? m.checkParts()
+    }
+    if let path = fuzzInputFile(data, size, suffix: ".evc") {
+        _ = try? FileIdentity(path: path)
+    }
+    return 0
+}
