@@ -34,13 +34,19 @@ enum ClusterLaunch {
         }
     }
 
-    /// The query, aliases (expanded into defines, so workers need no aliases file) and weight.
+    /// The query, aliases (expanded into defines, so workers need no aliases file), weight and
+    /// histogram specs (a --hists file expanded likewise).
     static func queryArguments(_ query: QueryOptionGroup, _ options: QueryOptions) -> [String] {
+        queryArguments(query.query, noVerify: query.noVerify, options)
+    }
+
+    static func queryArguments(_ query: String, noVerify: Bool, _ options: QueryOptions) -> [String] {
         // The `--name=value` form: a value starting with '-' is not taken for an option.
-        var a = ["--where=" + query.query]
+        var a = ["--where=" + query]
         for d in options.defines { a.append("--define=" + d) }
         if let w = options.weight { a.append("--weight=" + w) }
-        if query.noVerify { a.append("--no-verify") }
+        for h in options.histograms { a.append("--hist=" + h) }
+        if noVerify { a.append("--no-verify") }
         return a
     }
 

@@ -30,6 +30,7 @@ struct HistFillCommand: ParsableCommand {
               darkscan hist 'runs/*.evc' --where "srd: srd_e_sum > 1 MeV, veto == 0" --hist "ecal_e: 100 bins 0 .. 150 @all" --hists more.txt -o h.json
               darkscan hist run.evc --preset ecal-hcal -o na64.json --plot plots/   # the NA64 E_ECAL–E_HCAL picture
               darkscan hist merge a.json b.json -o sum.json
+              darkscan hist 'runs/*.evc' --where "veto == 0" --hist "ecal_e: 150 bins 0 GeV .. 150 GeV" --cluster local:2 -o h.json
 
             Exit codes: 0 success; 1 damaged or unreadable input, or an output that cannot be \
             written; 2 an error in the query or a histogram spec; 64 bad usage.
@@ -38,8 +39,8 @@ struct HistFillCommand: ParsableCommand {
 
     enum Preset: String, ExpressibleByArgument { case ecalHcal = "ecal-hcal" }
 
-    @Argument(help: "EVC files, globs or directories (read as one dataset).")
-    var files: [String]
+    @Argument(help: "EVC files, globs, directories or job manifests (read as one dataset).")
+    var files: [String] = []
 
     @Option(name: .customLong("where"), help: "Cuts, comma-separated (default: none, every event).")
     var query: String = ""
@@ -79,14 +80,24 @@ struct HistFillCommand: ParsableCommand {
     @Flag(help: "Print the cut flow and the histograms as JSON.")
     var json = false
 
+    @OptionGroup(title: "One partition of a distributed job") var part: PartitionOptions
+
+    @OptionGroup(title: "On a cluster") var distributed: ClusterOptions
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         if let beamEnergy, !(beamEnergy > 0 && beamEnergy.isFinite) { throw ValidationError("--beam-energy must be a positive number of GeV") }
+        try ClusterLaunch.validate(files: files, partition: part, cluster: distributed)
     }
 
     func run() throws {
         var options = try QueryOptionGroup.options(threads: threads, noVerify: noVerify, aliases: aliases, defines: defines)
         options.weight = weight
+        if part.active {
+            options.histograms = try histograms.all()
+            guard !options.histograms.isEmpty else { throw ValidationError("give at least one --hist (or --hists FILE)") }
+            return try PartitionRun.count(part, query: query, options: options, kind: "hist")
+        }
         let ds: EVCDataset
         do { ds = try EVCDataset(paths: files) } catch { throw Terminal.fail(error) }
         var e0: Double? = nil
@@ -96,6 +107,18 @@ struct HistFillCommand: ParsableCommand {
         }
         options.histograms += try histograms.all()
         guard !options.histograms.isEmpty else { throw ValidationError("give at least one --hist (or --hists FILE, or --preset)") }
+        if distributed.active {
+            do { _ = try ds.check(query, options: options) } catch { throw QueryOptionGroup.report(error, options: options, query: query) }
+            // The driver adds the partitions' histograms and writes them (-o), draws them (--plot,
+            // or in the terminal without -o) with this binary's `plot`.
+            var args = ClusterLaunch.queryArguments(query, noVerify: noVerify, options)
+            if let output { args += ["--hist-output", output] }
+            if let plot { args += ["--plot", plot, "--format", format.rawValue] }
+            if let e0 { args += ["--beam-energy", String(e0), "--preset", "ecal-hcal"] }
+            if let d = distributed.jobDir { args += ["-o", d] }
+            if json { args.append("--json") }
+            try ClusterLaunch.run(kind: "hist", cluster: distributed, arguments: args, files: files)
+        }
         do { _ = try ds.check(query, options: options) } catch { throw QueryOptionGroup.report(error, options: options, query: query) }
         let bar = ProgressBar("hist", total: ds.eventCount, unit: "events")
         var flow = try bar.run { try ds.count(query, options: options) { bar.update($0) } }

@@ -2,19 +2,20 @@ import ArgumentParser
 import Darkscan
 import Foundation
 
-/// Runs `count` or `skim` on one partition (`--partition`) and prints the partition result
+/// Runs `count`, `hist` or `skim` on one partition (`--partition`) and prints the partition result
 /// (Formats/DISTRIBUTED.md, section 3). The only file opened is the partition's; a skim's part
 /// file is written through a private temporary and renamed, so retries and duplicate runs
 /// replace it with the same bytes.
 enum PartitionRun {
-    static func count(_ spec: PartitionOptions, query: String, options: QueryOptions) throws {
+    /// `count` or `hist` (the same scan; a hist result carries its histograms).
+    static func count(_ spec: PartitionOptions, query: String, options: QueryOptions, kind: String = "count") throws {
         let (p, file) = try spec.resolve()
         let ds = try dataset(file, query: query, options: options, partition: p)
         watchParent(removing: [])
         let start = Date()
         let flow = try scan(p) { try ds.count(query, options: restricted(options, p)) }
         try recheck(p)
-        Terminal.printJSON(result("count", spec, p, flow, output: nil, seconds: Date().timeIntervalSince(start)))
+        Terminal.printJSON(result(kind, spec, p, flow, output: nil, seconds: Date().timeIntervalSince(start)))
     }
 
     static func skim(_ spec: PartitionOptions, query: String, options: QueryOptions, select: [String]?, codec: Codec, directory: String) throws {
@@ -103,6 +104,7 @@ enum PartitionRun {
                                 "events_processed": flow.total, "cut_flow": flow.json, "seconds": seconds]
         if let job = spec.job { o["job"] = job }
         if let output { o["output"] = output }
+        if !flow.histograms.isEmpty { o["histograms"] = HistogramOutput.json(flow.histograms) }
         return o
     }
 

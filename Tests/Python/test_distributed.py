@@ -25,6 +25,7 @@ import darkscan  # noqa: E402
 from darkscan import distributed as dd  # noqa: E402
 
 QUERY = "missing energy > 50 GeV, veto == 0"
+HISTS = ["ecal_e: 30 bins 0 GeV .. 150 GeV @all", "ecal_e vs hcal_e: 15 bins 0 GeV .. 150 GeV, 6 bins 0 GeV .. 60 GeV"]
 SHARDS, EVENTS, CLUSTER = 16, 2000, 500
 VENV_BIN = os.path.dirname(sys.executable)
 
@@ -51,7 +52,9 @@ def local(shards, scratch) -> dict:
     """The reference: the same count and skim run directly."""
     out = os.path.join(scratch, "local-skim.evc")
     cli("skim", *shards, "--where", QUERY, "-o", out)
+    hist_args = [f"--hist={h}" for h in HISTS]
     return {"count": json.loads(cli("count", *shards, "--where", QUERY, "--json").stdout),
+            "histograms": json.loads(cli("count", *shards, "--where", QUERY, *hist_args, "--json").stdout)["histograms"],
             "survivors": survivors(out), "path": out}
 
 
@@ -102,6 +105,18 @@ def assert_same_as_local(out: str, m: dict, local: dict) -> None:
     assert survivors(out) == local["survivors"]
     assert not os.path.exists(os.path.join(out, ".tmp")), "stray temporaries"
     assert not [n for n in os.listdir(out) if n.endswith(".partial") or ".tmp" in n]
+
+
+def assert_same_histograms(got: dict, want: dict) -> None:
+    """Cell for cell, with the same axes and the same selection; the datasets and the events
+    read add up to the direct run's."""
+    assert list(got) == list(want)
+    for name, h in want.items():
+        g = got[name]
+        assert g["axes"] == h["axes"] and g["storage"] == h["storage"], name
+        for k in ("darkscan.query", "darkscan.stage", "darkscan.spec", "darkscan.events"):
+            assert g["metadata"].get(k) == h["metadata"].get(k), (name, k)
+        assert g["metadata"]["darkscan.datasets"].splitlines() == h["metadata"]["darkscan.datasets"].splitlines()
 
 
 def evc_bytes(path: str):
@@ -173,11 +188,13 @@ def test_partition_runs_are_repeatable_and_checked(shards, scratch):
 
 def test_cli_skim_on_local_cluster_equals_local_skim(shards, local, scratch):
     out = os.path.join(scratch, "cli.d")
-    r = run_cli("skim", *shards, "--where", QUERY, "-o", out, "--cluster", "local:2", "--events-per-task", "1000")
+    r = run_cli("skim", *shards, "--where", QUERY, "-o", out, "--cluster", "local:2", "--events-per-task", "1000",
+                *[f"--hist={h}" for h in HISTS])
     assert r.returncode == 0, r.stderr
     m = manifest(out)
     assert m["partitions"] == 2 * SHARDS
     assert_same_as_local(out, m, local)
+    assert_same_histograms(m["histograms"], local["histograms"])
     assert "events/s" in r.stderr and "0 retried" in r.stderr
     # The table on stdout is darkscan count's.
     assert r.stdout.splitlines()[-1].split()[-3] == str(local["count"]["cuts"][-1]["events"])
@@ -195,6 +212,21 @@ def test_cli_skim_on_local_cluster_equals_local_skim(shards, local, scratch):
     printed = json.loads(r.stdout)
     assert cuts(printed) == cuts(local["count"]) and printed["total"] == local["count"]["total"] and printed["complete"]
     assert printed["summary"]["tasks"] == SHARDS and printed["files"] == shards
+
+
+def test_hist_on_local_cluster_writes_the_direct_histograms(shards, local, scratch):
+    out = os.path.join(scratch, "hist-cluster.json")
+    r = run_cli("hist", *shards, "--where", QUERY, *[f"--hist={h}" for h in HISTS], "--cluster", "local:2",
+                "--events-per-task", "1000", "-o", out, "--plot", os.path.join(scratch, "hist-plots"), "--format", "svg")
+    assert r.returncode == 0, r.stderr
+    with open(out) as f:
+        assert_same_histograms(json.load(f), local["histograms"])
+    # The same pictures as the direct command draws.
+    cli("hist", *shards, "--where", QUERY, *[f"--hist={h}" for h in HISTS], "--plot", os.path.join(scratch, "hist-direct"),
+        "--format", "svg")
+    pictures = sorted(os.listdir(os.path.join(scratch, "hist-direct")))
+    assert len(pictures) == 4 and sorted(os.listdir(os.path.join(scratch, "hist-plots"))) == pictures
+    assert not os.path.exists(out + ".partial")
 
 
 def test_worker_killed_mid_run_gives_the_same_result(shards, local, scratch, client):

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
+import subprocess
 import sys
+import tempfile
 from typing import Optional
 
 from ._clusters import BatchOptions, ClusterUnavailable
@@ -69,6 +72,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--select")
     p.add_argument("--codec")
     p.add_argument("-o", "--output")
+    p.add_argument("--hist-output", help="hist: the UHI JSON file of the summed histograms")
+    p.add_argument("--plot", help="hist: draw the summed histograms into this folder")
+    p.add_argument("--format", default="png", choices=["png", "svg", "pdf"])
+    p.add_argument("--beam-energy", type=float, help="hist --preset ecal-hcal: the beam energy of the zones, in GeV")
+    p.add_argument("--preset", choices=["ecal-hcal"], help="hist: draw the preset's picture")
     p.add_argument("--json", action="store_true")
     p.add_argument("--progress", choices=["auto", "always", "never"], default="auto")
     return p
@@ -121,7 +129,56 @@ def main(argv: list[str]) -> int:
         _error("stopped" + (f"; {job.output}/manifest.json marks what is missing: continue with --resume" if job.output else ""))
         return 130
     report(result, job, a.json)
+    if job.kind == "hist" and result.complete:
+        return histogram_outputs(result, a)
     return 0 if result.complete else 1
+
+
+def histogram_outputs(result: JobResult, a: argparse.Namespace) -> int:
+    """A hist job's summed histograms: written as UHI JSON (-o), drawn into a folder (--plot) or,
+    with neither, in the terminal, by the darkscan command's own `plot`."""
+    hists = result.histograms or {}
+    if a.beam_energy is not None:
+        for h in hists.values():
+            h.setdefault("metadata", {})["darkscan.beam_energy_gev"] = a.beam_energy
+    target = a.hist_output
+    temporary = None
+    if target is None:
+        fd, temporary = tempfile.mkstemp(prefix="darkscan-hist-", suffix=".json")
+        os.close(fd)
+        target = temporary
+    try:
+        partial = target + ".partial"
+        try:
+            with open(partial, "w") as f:
+                json.dump(hists, f, indent=1)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(partial, target)
+        except OSError as e:
+            _error(f"{target}: cannot write the histograms: {e.strerror}")
+            try:
+                os.unlink(partial)
+            except OSError:
+                pass
+            return 1
+        if a.plot is not None or a.hist_output is None:
+            argv = [a.darkscan, "plot", target]
+            if a.preset is not None and a.plot is not None:
+                argv += ["--preset", a.preset]
+            if a.plot is not None:
+                argv += ["-o", a.plot, "--format", a.format]
+            sys.stdout.flush()
+            code = subprocess.run(argv, stdin=subprocess.DEVNULL).returncode
+            if code != 0:
+                return 1
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+    return 0
 
 
 def _where_manifest(job: Job) -> None:

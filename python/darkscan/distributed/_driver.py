@@ -56,7 +56,7 @@ class Job:
 
     def task_arguments(self) -> list[str]:
         """The options every partition's darkscan run gets besides --partition."""
-        a = ["--where=" + self.where, "--threads", str(self.task_threads)]
+        a = (["--where=" + self.where] if self.where else []) + ["--threads", str(self.task_threads)]
         for d in self.defines:
             a.append("--define=" + d)
         if self.weight is not None:
@@ -116,7 +116,7 @@ def plan(paths: Sequence[str], *, events_per_task: int = 10_000_000, where: Opti
          weight: Optional[str] = None, darkscan: Optional[str] = None) -> dict:
     """`darkscan plan` of `paths` as a dict (Formats/DISTRIBUTED.md section 2): footers only."""
     argv = [darkscan or find_darkscan(), "plan", "--events-per-task", str(events_per_task), "--json"]
-    if where is not None:
+    if where:  # an empty query (hist without cuts) is no --where at all
         argv.append("--where=" + where)
     for d in defines:
         argv.append("--define=" + d)
@@ -166,7 +166,7 @@ class _Merged:
             return
         self.cut_flow.add(r["cut_flow"], source)
         if "histograms" in r:
-            self.histograms.add(r["histograms"], source)
+            self.histograms.add(r["histograms"], source, entry["file"])
         if "exposure" in r:
             self.exposure.add(r["exposure"], source)
         # Kept without its histograms and exposure, which live on only in the sums (and the
@@ -175,7 +175,8 @@ class _Merged:
 
     def documents(self) -> dict[str, Any]:
         return {"cut_flow": self.cut_flow.to_dict(),
-                "histograms": self.histograms.to_dict() if self.histograms.templates is not None else None,
+                "histograms": (self.histograms.to_dict([i["path"] for i in self.plan["inputs"]])
+                               if self.histograms.templates is not None else None),
                 "exposure": self.exposure.to_dict()}
 
 

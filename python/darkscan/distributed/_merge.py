@@ -3,7 +3,7 @@ exposure, each checked before it is added so that results of different queries n
 from __future__ import annotations
 
 import math
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 
 class MergeError(Exception):
@@ -86,19 +86,47 @@ _AXIS_KEYS = ("type", "lower", "upper", "bins", "edges", "categories", "underflo
 _STORAGES = {"int": ("values",), "double": ("values",), "weighted": ("values", "variances")}
 
 
+# Histogram metadata (Formats/HIST.md, section 6): keys every part must agree on (the selection),
+# keys summed, and the lists of datasets and runs, united. `darkscan.eot` is the EOT of the files
+# read: a file split into several partitions reports it in each, so it is counted once per file.
+_AGREEING = ("darkscan.query", "darkscan.defines", "darkscan.weight", "darkscan.stage")
+_SUMMED = ("darkscan.events", "darkscan.nonfinite_weights")
+
+
 class HistogramSum:
     """Sums of UHI (schema 1) histograms by name: identical axes and storage type, values (and
     variances) added bin by bin. Integer storage stays exact; double and weighted storages are
     added with a compensation term (Neumaier), so the order of arrival changes the result by
-    at most one rounding of the total."""
+    at most one rounding of the total. Metadata is merged as `darkscan hist merge` does."""
 
     def __init__(self) -> None:
         self.first_source = ""
         self.templates: Optional[dict[str, dict]] = None
         self.sums: dict[str, dict[str, Any]] = {}
         self.compensation: dict[str, dict[str, Any]] = {}
+        self.summed: dict[str, dict[str, int]] = {}
+        self.datasets: dict[str, dict[str, None]] = {}
+        self.runs: dict[str, set[str]] = {}
+        # Per histogram, the EOT of each file read (None once a file lacks it).
+        self.eot: dict[str, Optional[dict[str, float]]] = {}
 
-    def add(self, histograms: dict, source: str) -> None:
+    def _add_metadata(self, name: str, h: dict, file: Optional[str]) -> None:
+        m = h.get("metadata", {})
+        for k in _SUMMED:
+            if k in m:
+                self.summed[name][k] = self.summed[name].get(k, 0) + m[k]
+        for d in str(m.get("darkscan.datasets", "")).splitlines():
+            self.datasets[name][d] = None
+        self.runs[name].update(r for r in str(m.get("darkscan.runs", "")).split(",") if r)
+        eot = self.eot[name]
+        if eot is not None:
+            if "darkscan.eot" not in m:
+                self.eot[name] = None
+            else:
+                eot[file or m.get("darkscan.datasets", "")] = m["darkscan.eot"]
+
+    def add(self, histograms: dict, source: str, file: Optional[str] = None) -> None:
+        """Adds the histograms of one partition result; `file` is the partition's input file."""
         import numpy as np
         if self.templates is None:
             self.first_source = source
@@ -109,6 +137,8 @@ class HistogramSum:
                 self.templates[name]["storage"] = {"type": h["storage"]["type"]}
                 self.sums[name] = {k: np.array(h["storage"][k], dtype=self._dtype(h)) for k in _STORAGES[h["storage"]["type"]]}
                 self.compensation[name] = {k: np.zeros_like(v) for k, v in self.sums[name].items()}
+                self.summed[name], self.datasets[name], self.runs[name], self.eot[name] = {}, {}, set(), {}
+                self._add_metadata(name, h, file)
             return
         if set(histograms) != set(self.templates):
             name = min(set(histograms) - set(self.templates), default=None) or min(set(self.templates) - set(histograms))
@@ -126,8 +156,12 @@ class HistogramSum:
                     if a.get(k) != b.get(k):
                         raise MergeError(f"{source}: histogram '{name}' axis {i} differs in '{k}' ({b.get(k)!r}, "
                                          f"{a.get(k)!r} in {self.first_source}): axes not mergeable")
-            if h.get("metadata") != t.get("metadata"):
-                raise MergeError(f"{source}: histogram '{name}' has other metadata than in {self.first_source}")
+            m, tm = h.get("metadata", {}), t.get("metadata", {})
+            for k in _AGREEING:
+                if m.get(k) != tm.get(k):
+                    raise MergeError(f"{source}: histogram '{name}': {k} is {m.get(k)!r}, {tm.get(k)!r} in {self.first_source}: "
+                                     "histograms of different selections are not added")
+            self._add_metadata(name, h, file)
             for k, acc in self.sums[name].items():
                 v = np.array(h["storage"][k], dtype=acc.dtype)
                 if v.shape != acc.shape:
@@ -156,7 +190,10 @@ class HistogramSum:
             if k not in h["storage"]:
                 raise MergeError(f"{source}: histogram '{name}' storage lacks '{k}'")
 
-    def to_dict(self) -> dict:
+    def to_dict(self, order: Sequence[str] = ()) -> dict:
+        """The sums, as UHI histograms by name; the datasets listed in `order` (the plan's
+        inputs) whatever order the partitions arrived in."""
+        rank = {path: i for i, path in enumerate(order)}
         out = {}
         for name, t in (self.templates or {}).items():
             h = {k: v for k, v in t.items() if k != "storage"}
@@ -164,6 +201,17 @@ class HistogramSum:
             for k, acc in self.sums[name].items():
                 storage[k] = (acc + self.compensation[name][k]).tolist() if acc.dtype.kind == "f" else acc.tolist()
             h["storage"] = storage
+            m = dict(h.get("metadata", {}))
+            m.update(self.summed[name])
+            if self.datasets[name]:
+                m["darkscan.datasets"] = "\n".join(sorted(self.datasets[name], key=lambda d: rank.get(d, len(rank))))
+            if self.runs[name]:
+                m["darkscan.runs"] = ",".join(sorted(self.runs[name], key=lambda r: (int(r) if r.isdigit() else 0, r)))
+            eot = self.eot[name]
+            m.pop("darkscan.eot", None)
+            if eot:
+                m["darkscan.eot"] = sum(eot.values())
+            h["metadata"] = m
             out[name] = h
         return out
 
