@@ -66,12 +66,19 @@ public struct Scan: Sendable {
         var output: EventBatch?
     }
 
-    func units() throws(EVCError) -> [Unit] {
-        var out: [Unit] = []
-        for (fi, f) in dataset.files.enumerated() {
-            for c in try f.clusters() { out.append(Unit(file: fi, cluster: c)) }
+    /// Every cluster of the dataset in file order, named but not loaded: each unit's page index
+    /// is read when a worker takes it (`ReadAhead`).
+    func units() -> [ReadAhead.Ref] { ReadAhead.refs(dataset.files) }
+
+    /// The columns a scan reads: the query's, and the output's when skimming.
+    func columnsRead(output: Schema?) -> Set<Int> {
+        var needed = query.columns
+        let schema = dataset.schema
+        for oc in output?.columns ?? [] {
+            let name = output!.fields[oc.fieldIndex].name
+            if let ic = schema.columns.first(where: { schema.fields[$0.fieldIndex].name == name && $0.role == oc.role }) { needed.insert(ic.index) }
         }
-        return out
+        return needed
     }
 
     /// Counts the cut flow. `progress` gets the events scanned so far.
@@ -94,7 +101,10 @@ public struct Scan: Sendable {
     }
 
     func run(output: Schema?, sink: ((EventBatch) throws(EVCError) -> Void)?, progress: ((Int) -> Void)?) throws(EVCError) -> CutFlow {
-        let all = try units()
+        let all = units()
+        // Read ahead a few units per thread: enough bytes in flight to keep a disk or a remote
+        // server streaming while the workers decode, few enough to bound memory.
+        let ahead = ReadAhead(files: dataset.files, refs: all, columns: columnsRead(output: output), depth: options.threads * 2 + 2)
         var flow = CutFlow(names: query.cuts.map(\.name), weighted: query.weight != nil, nMinusOne: options.nMinusOne)
         // Clusters are taken in windows, merged in order after each. A skim holds a window's
         // survivors in memory, so its windows are short; a count holds only counts.
@@ -102,16 +112,19 @@ public struct Scan: Sendable {
         let pools = (0..<options.threads).map { _ in WorkerBuffers() }
         var done = 0, events = 0
         while done < all.count {
-            let batch = Array(all[done..<min(all.count, done + window)])
+            let batch = all[done..<min(all.count, done + window)]
             let slots = Slots(batch.count)
             let next = Next()
+            let first = done
             let work: @Sendable (Int) -> Void = { worker in
                 while let k = next.take(batch.count) {
                     do throws(EVCError) {
-                        slots.results[k] = .success(try self.process(batch[k], output: output, buffers: pools[worker]))
+                        let unit = Unit(file: batch[first + k].file, cluster: try ahead.take(first + k))
+                        slots.results[k] = .success(try self.process(unit, output: output, buffers: pools[worker]))
                     } catch {
                         slots.results[k] = .failure(error)
                     }
+                    ahead.done(first + k)
                 }
             }
             if options.threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: min(options.threads, batch.count)) { work($0) } }

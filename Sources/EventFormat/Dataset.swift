@@ -9,15 +9,26 @@ public final class EVCDataset: Sendable {
     public var schema: Schema { files[0].schema }
     public var eventCount: Int { files.reduce(0) { $0 + $1.eventCount } }
 
-    public init(paths: [String]) throws(EVCError) {
+    /// Opens every file (footers only, many at once: `openWidth` at a time) and checks that
+    /// their schemas agree. Paths may be local or `root://` / `http(s)://` URLs.
+    public init(paths: [String], openWidth: Int = 16) throws(EVCError) {
         let expanded = try EVCDataset.expand(paths)
         guard !expanded.isEmpty else { throw EVCError(.badArgument, "no input files") }
-        var files: [EVCFile] = []
-        for p in expanded {
-            let f = try EVCFile(path: p)
-            if let first = files.first, let diff = first.schema.firstDifference(from: f.schema) {
-                throw EVCError(.schemaMismatch, "schema differs from \(first.path): \(diff)", path: p)
+        // The first file alone, so that every other can share its schema's storage.
+        let first = try EVCFile(path: expanded[0])
+        let rest = Array(expanded.dropFirst())
+        let opened = Parallel.map(rest.count, width: openWidth) { (i) -> Result<EVCFile, EVCError> in
+            Result { () throws(EVCError) in try EVCFile(source: ByteSources.open(rest[i]), schemaLike: first.schema) }
+        }
+        var files = [first]
+        files.reserveCapacity(expanded.count)
+        for r in opened {
+            let f = try r.get()
+            if let diff = first.schema.firstDifference(from: f.schema) {
+                throw EVCError(.schemaMismatch, "schema differs from \(first.path): \(diff)", path: f.path)
             }
+            // An idle local file keeps no descriptor (the pool reopens it when read).
+            f.source.relinquish()
             files.append(f)
         }
         self.files = files
@@ -90,11 +101,15 @@ public struct BatchSequence: Sendable {
         let seq: BatchSequence
         var file = 0, cluster = 0, event = 0, base = 0
 
+        /// The index of the cluster being read, loaded when it is entered.
+        var info: ClusterInfo? = nil
+
         public mutating func next() throws(EVCError) -> EventBatch? {
             while file < seq.files.count {
                 let f = seq.files[file]
                 if cluster >= f.clusterCount {
                     base += f.eventCount
+                    f.source.relinquish()
                     file += 1
                     cluster = 0
                     event = 0
@@ -104,10 +119,12 @@ public struct BatchSequence: Sendable {
                 if event >= count {
                     cluster += 1
                     event = 0
+                    info = nil
                     continue
                 }
                 let end = min(count, event + seq.batchSize)
-                var b = try f.readEvents(cluster: cluster, events: event..<end, fields: seq.fields, verify: seq.verify)
+                if info == nil { info = try f.cluster(cluster) }
+                var b = try f.readEvents(cluster: info!, events: event..<end, fields: seq.fields, verify: seq.verify)
                 b.firstEvent += base
                 event = end
                 return b

@@ -38,6 +38,12 @@ public struct EVCError: Error, Sendable, CustomStringConvertible {
         return "\(path ?? "<memory>")\(loc): \(message)"
     }
 
+    func with(place: String) -> EVCError {
+        var e = self
+        if e.place == nil { e.place = place }
+        return e
+    }
+
     func with(path: String) -> EVCError {
         var e = self
         if e.path == nil { e.path = path }
