@@ -9,9 +9,14 @@ public final class EVCDataset: Sendable {
     public var schema: Schema { files[0].schema }
     public var eventCount: Int { files.reduce(0) { $0 + $1.eventCount } }
 
-    /// Opens every file (footers only, many at once: `openWidth` at a time) and checks that
-    /// their schemas agree. Paths may be local or `root://` / `http(s)://` URLs.
-    public init(paths: [String], openWidth: Int = 16) throws(EVCError) {
+    /// Opens every file (footers only, 16 at once) and checks that their schemas agree. Paths
+    /// may be local or `root://` / `http(s)://` URLs.
+    public convenience init(paths: [String]) throws(EVCError) {
+        try self.init(paths: paths, openWidth: 16)
+    }
+
+    /// The same, opening `openWidth` files at once.
+    public init(paths: [String], openWidth: Int) throws(EVCError) {
         let expanded = try EVCDataset.expand(paths)
         guard !expanded.isEmpty else { throw EVCError(.badArgument, "no input files") }
         // The first file alone, so that every other can share its schema's storage.
