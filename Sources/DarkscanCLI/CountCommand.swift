@@ -49,6 +49,7 @@ struct CountCommand: ParsableCommand {
             o["query"] = query.query
             o["files"] = ds.files.map(\.path)
             o["seconds"] = seconds
+            o["peak_rss_bytes"] = Terminal.peakResidentBytes()
             o["events_per_second"] = Double(flow.total) / max(seconds, 1e-9)
             Terminal.printJSON(o)
             return

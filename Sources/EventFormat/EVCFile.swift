@@ -137,7 +137,7 @@ public final class EVCFile: Sendable {
                 return c
             }
         } catch {
-            throw error.with(path: path)
+            throw error.with(path: path).with(place: "cluster \(i)")
         }
     }
 
