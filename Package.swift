@@ -17,10 +17,13 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"]), .brew(["xxhash"])]),
+        // The XRootD client (Debian's libxrootd-client-dev, C++) behind a small C interface:
+        // open, stat, vector read, directory listing, for root:// URLs.
+        .target(name: "CXRootD", cxxSettings: [.unsafeFlags(["-I/usr/include/xrootd"])], linkerSettings: [.linkedLibrary("XrdCl")]),
         // The few hot byte-shuffling loops (byte-stream split, bit unpacking), in C with SIMD.
         .target(name: "CKernels", dependencies: ["CXXHash"]),
         // The EVC file format: schema, units, encodings, codecs, writer, reader, recovery.
-        .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels"]),
+        .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels", "CXRootD"]),
         // The query language: lexer, parser, checker (names, types, units, shapes) and plan.
         .target(name: "Query", dependencies: ["EventFormat"]),
         // The scan engine: batches, selection vectors, kernels, cut flow, skim.

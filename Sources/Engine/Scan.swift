@@ -35,12 +35,20 @@ public struct Scan: Sendable {
     final class Next: @unchecked Sendable {
         private let lock = DispatchSemaphore(value: 1)
         private var value = 0
+        private var stopped = false
         func take(_ limit: Int) -> Int? {
             lock.wait()
             defer { lock.signal() }
-            guard value < limit else { return nil }
+            guard value < limit, !stopped else { return nil }
             value += 1
             return value - 1
+        }
+        /// After a failure no further unit is started: the scan ends with that error (a remote
+        /// file that stopped answering fails each unit only after its timeouts).
+        func stop() {
+            lock.wait()
+            stopped = true
+            lock.signal()
         }
     }
 
@@ -123,13 +131,16 @@ public struct Scan: Sendable {
                         slots.results[k] = .success(try self.process(unit, output: output, buffers: pools[worker]))
                     } catch {
                         slots.results[k] = .failure(error)
+                        next.stop()
                     }
                     ahead.done(first + k)
                 }
             }
             if options.threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: min(options.threads, batch.count)) { work($0) } }
             for r in slots.results {
-                let u = try r!.get()
+                // A unit never started lies after the failed one, whose error is thrown first.
+                guard let r else { continue }
+                let u = try r.get()
                 flow.add(u.flow)
                 if let out = u.output, out.eventCount > 0 { try sink!(out) }
                 events += u.flow.total

@@ -69,8 +69,8 @@ extension ByteSource {
     }
 }
 
-/// Opens byte sources by location: `root://host[:port]//path` (XRootD), `http://` and
-/// `https://` URLs, anything else a local path.
+/// Opens byte sources by location: `root://host[:port]//path` (XRootD), anything else a local
+/// path. (`http(s)://` URLs are recognized and refused with a clear error.)
 public enum ByteSources {
     /// True for the locations that name a remote file.
     public static func isRemote(_ location: String) -> Bool {
@@ -84,8 +84,8 @@ public enum ByteSources {
 
     public static func open(_ location: String) throws(EVCError) -> ByteSource {
         switch remoteScheme(location) {
-        case "root", "roots", "xroot": throw EVCError(.io, "XRootD not built", path: location)
-        case "http", "https": throw EVCError(.io, "HTTP not built", path: location)
+        case "root", "roots", "xroot": return try XRootDFile(url: location)
+        case "http", "https": throw EVCError(.badArgument, "http(s):// URLs are not supported yet; use root:// or a local path", path: location)
         default: return try LocalFile(path: location)
         }
     }

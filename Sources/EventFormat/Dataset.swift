@@ -54,6 +54,10 @@ public final class EVCDataset: Sendable {
     public static func expand(_ args: [String]) throws(EVCError) -> [String] {
         var out: [String] = []
         for a in args {
+            if ByteSources.isRemote(a) {
+                out += try expandRemote(a)
+                continue
+            }
             var st = stat()
             if stat(a, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
                 let matches = glob(a.hasSuffix("/") ? a + "*.evc" : a + "/*.evc")
@@ -68,6 +72,22 @@ public final class EVCDataset: Sendable {
             }
         }
         return out
+    }
+
+    /// A remote argument: `root://host//dir/` gives the directory's `*.evc` files, a pattern in
+    /// the last path component is matched against the directory's listing (sorted); anything
+    /// else is taken as a file.
+    static func expandRemote(_ url: String) throws(EVCError) -> [String] {
+        guard url.hasPrefix("root://") || url.hasPrefix("roots://") || url.hasPrefix("xroot://") else { return [url] }
+        let slash = url.lastIndex(of: "/")!
+        let dir = String(url[...slash]), last = String(url[url.index(after: slash)...])
+        let pattern = last.isEmpty ? "*.evc" : last
+        guard last.isEmpty || last.contains(where: { "*?[".contains($0) }) else { return [url] }
+        let matches = try XRootDFile.list(dir).filter { fnmatch(pattern, $0, 0) == 0 }.map { dir + $0 }
+        guard !matches.isEmpty else {
+            throw EVCError(.badArgument, last.isEmpty ? "directory holds no .evc files" : "pattern matches no files", path: url)
+        }
+        return matches
     }
 
     static func glob(_ pattern: String) -> [String] {

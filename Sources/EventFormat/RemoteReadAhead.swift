@@ -1,0 +1,125 @@
+import Dispatch
+import Synchronization
+
+/// Read-ahead for a remote file: ranges announced by `willNeed` are fetched in the background
+/// (one vector read each call), kept until read or until the budget needs room, and handed to
+/// `read` when they cover what it asks for; anything else is fetched at once. A failed
+/// background fetch is not an error until a read needs those bytes (it is then fetched again,
+/// so the read reports the failure itself).
+final class RemoteReadAhead: Sendable {
+    typealias Fetch = @Sendable ([ByteRange], UnsafeMutableRawBufferPointer) throws(EVCError) -> Void
+
+    final class Block: @unchecked Sendable {
+        // Safe: `bytes` and `failed` are written once by the fetching thread before `done`
+        // is left, and read only after waiting on `done`.
+        let range: ByteRange
+        let done = DispatchGroup()
+        var bytes: [UInt8] = []
+        var failed = false
+        init(_ range: ByteRange) { self.range = range }
+    }
+
+    private struct State {
+        var blocks: [Block] = []
+        var bytes = 0
+        var inFlight = 0
+    }
+    private let state = Mutex(State())
+    private let fetch: Fetch
+    /// Bytes held at most, and background fetches running at most.
+    let budget: Int
+    let maxInFlight: Int
+
+    init(budget: Int = 256 << 20, maxInFlight: Int = 8, fetch: @escaping Fetch) {
+        self.budget = budget
+        self.maxInFlight = maxInFlight
+        self.fetch = fetch
+    }
+
+    func willNeed(_ ranges: [ByteRange]) {
+        let fresh: [Block] = state.withLock { s in
+            var out: [Block] = []
+            for r in ranges where r.count > 0 && !s.blocks.contains(where: { $0.range.offset <= r.offset && r.end <= $0.range.end }) {
+                guard s.inFlight < maxInFlight else { break }
+                // Make room by dropping the oldest blocks; never beyond the budget.
+                while s.bytes + r.count > budget, let i = s.blocks.firstIndex(where: { _ in true }) {
+                    s.bytes -= s.blocks[i].range.count
+                    s.blocks.remove(at: i)
+                }
+                guard r.count <= budget else { continue }
+                let b = Block(r)
+                b.done.enter()
+                s.blocks.append(b)
+                s.bytes += r.count
+                s.inFlight += 1
+                out.append(b)
+            }
+            return out
+        }
+        for b in fresh {
+            DispatchQueue.global().async { [fetch] in
+                var bytes = [UInt8](repeating: 0, count: b.range.count)
+                let ok = bytes.withUnsafeMutableBytes { buf in (try? fetch([b.range], buf)) != nil }
+                if ok { b.bytes = bytes } else { b.failed = true }
+                self.state.withLock { $0.inFlight -= 1 }
+                b.done.leave()
+            }
+        }
+    }
+
+    func read(_ ranges: [ByteRange], into buffer: UnsafeMutableRawBufferPointer) throws(EVCError) {
+        var missing: [(range: ByteRange, at: Int)] = []
+        var at = 0
+        for r in ranges {
+            let block = state.withLock { s in s.blocks.first { $0.range.offset <= r.offset && r.end <= $0.range.end } }
+            if let block {
+                block.done.wait()
+                if !block.failed {
+                    block.bytes.withUnsafeBytes { src in
+                        if r.count > 0 { (buffer.baseAddress! + at).copyMemory(from: src.baseAddress! + (r.offset - block.range.offset), byteCount: r.count) }
+                    }
+                    at += r.count
+                    continue
+                }
+                drop(block)
+            }
+            missing.append((r, at))
+            at += r.count
+        }
+        guard !missing.isEmpty else { return }
+        // One vector read for everything not read ahead, straight into place.
+        let total = missing.reduce(0) { $0 + $1.range.count }
+        var scratch = [UInt8](repeating: 0, count: total)
+        let result: Result<Void, EVCError> = scratch.withUnsafeMutableBytes { s in
+            Result { () throws(EVCError) in try fetch(missing.map(\.range), s) }
+        }
+        try result.get()
+        var from = 0
+        scratch.withUnsafeBytes { s in
+            for m in missing where m.range.count > 0 {
+                (buffer.baseAddress! + m.at).copyMemory(from: s.baseAddress! + from, byteCount: m.range.count)
+                from += m.range.count
+            }
+        }
+    }
+
+    func drop(_ block: Block) {
+        state.withLock { s in
+            if let i = s.blocks.firstIndex(where: { $0 === block }) {
+                s.bytes -= block.range.count
+                s.blocks.remove(at: i)
+            }
+        }
+    }
+
+    /// Forgets everything read ahead (waiting for fetches in flight).
+    func clear() {
+        let blocks = state.withLock { s in
+            let b = s.blocks
+            s.blocks = []
+            s.bytes = 0
+            return b
+        }
+        for b in blocks { b.done.wait() }
+    }
+}

@@ -1,0 +1,200 @@
+import CXRootD
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file on an XRootD server (`root://host[:port]//path`, as EOS serves them), read with vector
+/// reads (kXR_readv) of the byte ranges a query needs, ahead of the workers
+/// (`RemoteReadAhead`). Transient failures (connection lost, timeout, server busy) are retried
+/// with backoff after reopening the file; a permanent one (no such file, no permission) or the
+/// last retry's failure is an `.io` error naming the URL, and later reads of the file fail at
+/// once with it. Every request has a timeout (`DARKSCAN_XRD_TIMEOUT` seconds, default 30), so a
+/// server that stops answering gives an error after at most 3 attempts of a read and a reopen
+/// (about 3 minutes with the default), never a hang.
+public final class XRootDFile: ByteSource {
+    public let name: String
+    public let size: Int
+    public var coalesceGap: Int { 256 << 10 }
+
+    /// The open handle; replaced (and the old one closed once unused) when a retry reopens it.
+    final class Handle: @unchecked Sendable {
+        // Safe: XrdCl::File is thread-safe; the pointer is closed only in deinit.
+        let file: OpaquePointer
+        init(_ file: OpaquePointer) { self.file = file }
+        deinit { dk_xrd_close(file) }
+    }
+    private let handle: Mutex<Handle>
+    private let ahead: Mutex<RemoteReadAhead?> = Mutex(nil)
+    /// The error that ended the last retries: later reads fail at once with it rather than wait
+    /// through the same timeouts again.
+    private let lost: Mutex<EVCError?> = Mutex(nil)
+
+    /// Seconds for one request, and attempts for a transient failure.
+    static let timeout: UInt16 = {
+        if let v = getenv("DARKSCAN_XRD_TIMEOUT"), let n = UInt16(String(cString: v)), n > 0 { return n }
+        return 30
+    }()
+    static let attempts = 3
+    /// The client's own reconnection is bounded by the same timeout (its defaults wait minutes).
+    static let configured: Bool = {
+        dk_xrd_configure(Int32(timeout), 1, Int32(timeout))
+        return true
+    }()
+    /// Bytes of one chunk and chunks of one kXR_readv: below the protocol's limits.
+    static let maxChunk = 1 << 20
+    static let maxChunks = 1024
+
+    public init(url: String) throws(EVCError) {
+        _ = Self.configured
+        name = url
+        let (file, size) = try Self.retrying(url) { () throws(EVCError) in try Self.open(url) }
+        self.size = size
+        handle = Mutex(Handle(file))
+        // Header and tail (trailer and, usually, the footer) in one request.
+        ahead.withLock { $0 = makeReadAhead() }
+        willNeed(ByteRange.coalesce([ByteRange(offset: 0, count: min(size, 16)),
+                                     ByteRange(offset: max(0, size - (64 << 10)), count: min(size, 64 << 10))], gap: coalesceGap))
+    }
+
+    private func makeReadAhead() -> RemoteReadAhead {
+        RemoteReadAhead { [weak self] (ranges, buffer) throws(EVCError) in
+            guard let self else { throw EVCError(.io, "file closed") }
+            try self.fetch(ranges, into: buffer)
+        }
+    }
+
+    static func open(_ url: String) throws(EVCError) -> (OpaquePointer, Int) {
+        var err = dk_xrd_error()
+        var size: UInt64 = 0
+        guard let f = dk_xrd_open(url, timeout, &size, &err) else { throw error(err, url, "cannot open") }
+        return (f, Int(size))
+    }
+
+    static func error(_ e: dk_xrd_error, _ url: String, _ what: String, offset: Int? = nil) -> EVCError {
+        var m = e.message
+        let text = withUnsafeBytes(of: &m) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        var error = EVCError(.io, "\(what): \(text)", path: url, offset: offset)
+        error.transient = e.transient != 0
+        return error
+    }
+
+    /// Runs `body`, again after a pause (0.25 s, then 0.5 s) when it fails transiently.
+    static func retrying<T>(_ url: String, reopen: (() throws(EVCError) -> Void)? = nil, _ body: () throws(EVCError) -> T) throws(EVCError) -> T {
+        var attempt = 1
+        while true {
+            do throws(EVCError) {
+                return try body()
+            } catch {
+                guard error.transient, attempt < attempts else {
+                    var e = error
+                    if error.transient { e.message += " (after \(attempt) attempts)" }
+                    throw e
+                }
+                usleep(UInt32(250_000 << (attempt - 1)))
+                attempt += 1
+                try? reopen?()
+            }
+        }
+    }
+
+    public func read(_ ranges: [ByteRange], into buffer: UnsafeMutableRawBufferPointer) throws(EVCError) {
+        try readAhead().read(ranges, into: buffer)
+    }
+
+    public func willNeed(_ ranges: [ByteRange]) {
+        readAhead().willNeed(ranges)
+    }
+
+    private func readAhead() -> RemoteReadAhead {
+        ahead.withLock { a in
+            if let a { return a }
+            let made = makeReadAhead()
+            a = made
+            return made
+        }
+    }
+
+    /// Drops what was read ahead; the connection stays (XrdCl shares it between files).
+    public func relinquish() {
+        let a = ahead.withLock { a in
+            let old = a
+            a = nil
+            return old
+        }
+        a?.clear()
+    }
+
+    /// Reads `ranges` into `buffer` with as few kXR_readv requests as the protocol allows,
+    /// retrying transient failures.
+    func fetch(_ ranges: [ByteRange], into buffer: UnsafeMutableRawBufferPointer) throws(EVCError) {
+        // Split into chunks the protocol accepts.
+        var chunks: [(offset: UInt64, length: UInt32, at: Int)] = []
+        var at = 0
+        for r in ranges {
+            guard r.offset >= 0, r.end <= size else {
+                throw EVCError(.truncated, "bytes \(r.offset)..<\(r.end) lie past the end of the \(size)-byte file", path: name, offset: r.offset)
+            }
+            var o = 0
+            while o < r.count {
+                let n = min(Self.maxChunk, r.count - o)
+                chunks.append((UInt64(r.offset + o), UInt32(n), at + o))
+                o += n
+            }
+            at += r.count
+        }
+        if let e = lost.withLock({ $0 }) { throw e }
+        var start = 0
+        while start < chunks.count {
+            let group = chunks[start..<min(chunks.count, start + Self.maxChunks)]
+            do throws(EVCError) {
+                try Self.retrying(name, reopen: { () throws(EVCError) in try self.reopen() }) { () throws(EVCError) in
+                    try self.readv(Array(group), buffer)
+                }
+            } catch {
+                if error.transient { lost.withLock { $0 = error } }
+                throw error
+            }
+            start += group.count
+        }
+    }
+
+    private func readv(_ group: [(offset: UInt64, length: UInt32, at: Int)], _ buffer: UnsafeMutableRawBufferPointer) throws(EVCError) {
+        let h = handle.withLock { $0 }
+        var err = dk_xrd_error()
+        let offsets = group.map(\.offset), lengths = group.map(\.length)
+        let dst: [UnsafeMutableRawPointer?] = group.map { buffer.baseAddress! + $0.at }
+        let rc = dk_xrd_readv(h.file, Int32(group.count), offsets, lengths, dst, Self.timeout, &err)
+        guard rc != 0 else { return }
+        let first = Int(group[0].offset)
+        // A server that does not answer: retry (no point asking it for the size).
+        if rc == -1 && err.transient != 0 { throw Self.error(err, name, "vector read of \(group.count) ranges failed", offset: first) }
+        // A short or refused read: did the file shrink?
+        var serr = dk_xrd_error()
+        let now = dk_xrd_size(h.file, Self.timeout, &serr)
+        if now >= 0 && Int(now) < size, let cut = group.first(where: { Int($0.offset) + Int($0.length) > Int(now) }) {
+            throw EVCError(.truncated, "file ends before byte \(Int(cut.offset) + Int(cut.length)): it shrank while being read (it is now \(now) bytes; it was \(size) when opened)",
+                           path: name, offset: Int(cut.offset))
+        }
+        throw Self.error(err, name, "vector read of \(group.count) ranges failed", offset: first)
+    }
+
+    private func reopen() throws(EVCError) {
+        let (f, newSize) = try Self.open(name)
+        guard newSize >= size else {
+            dk_xrd_close(f)
+            throw EVCError(.truncated, "file shrank to \(newSize) bytes while being read (it was \(size))", path: name)
+        }
+        handle.withLock { $0 = Handle(f) }
+    }
+
+    /// The names in the directory `url` (`root://host//dir/`), sorted.
+    public static func list(_ url: String) throws(EVCError) -> [String] {
+        _ = configured
+        var err = dk_xrd_error()
+        guard let p = dk_xrd_dirlist(url, timeout, &err) else { throw error(err, url, "cannot list the directory") }
+        defer { free(p) }
+        return String(cString: p).split(separator: "\n").map(String.init).sorted()
+    }
+}
