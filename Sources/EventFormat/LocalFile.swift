@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CKernels
 import Synchronization
 
 /// A local file read with `pread` into the caller's buffers. No mapping: a file truncated or
@@ -37,6 +38,10 @@ public final class LocalFile: ByteSource {
 
     deinit { DescriptorPool.shared.forget(ObjectIdentifier(self)) }
 
+    /// Set once a read found bytes that were not in the page cache: only then are read-ahead
+    /// hints worth their cost (on a file already in memory they only walk the cache).
+    private let coldReads = Atomic<Bool>(false)
+
     public func read(_ ranges: [ByteRange], into buffer: UnsafeMutableRawBufferPointer) throws(EVCError) {
         let fd = try DescriptorPool.shared.acquire(ObjectIdentifier(self)) { () throws(EVCError) in try reopen() }
         defer { DescriptorPool.shared.release(ObjectIdentifier(self)) }
@@ -44,6 +49,12 @@ public final class LocalFile: ByteSource {
         for r in ranges {
             precondition(at + r.count <= buffer.count, "read ranges exceed the buffer")
             var done = 0
+            if !coldReads.load(ordering: .relaxed) {
+                // From the page cache only: a miss (EAGAIN or a short read) marks the file cold.
+                let n = dk_pread_cached(fd, buffer.baseAddress! + at, r.count, Int64(r.offset))
+                if n > 0 { done = n }
+                if n < r.count { coldReads.store(true, ordering: .relaxed) }
+            }
             while done < r.count {
                 let n = pread(fd, buffer.baseAddress! + at + done, r.count - done, off_t(r.offset + done))
                 if n < 0 {
@@ -62,7 +73,7 @@ public final class LocalFile: ByteSource {
     }
 
     public func willNeed(_ ranges: [ByteRange]) {
-        guard let fd = try? DescriptorPool.shared.acquire(ObjectIdentifier(self), reopen: { () throws(EVCError) in try reopen() }) else { return }
+        guard coldReads.load(ordering: .relaxed), let fd = try? DescriptorPool.shared.acquire(ObjectIdentifier(self), reopen: { () throws(EVCError) in try reopen() }) else { return }
         defer { DescriptorPool.shared.release(ObjectIdentifier(self)) }
         #if canImport(Glibc)
         for r in ranges { _ = posix_fadvise(fd, off_t(r.offset), off_t(r.count), POSIX_FADV_WILLNEED) }
