@@ -18,6 +18,10 @@ public struct QueryOptions: Sendable {
     public var nMinusOne = false
     public var threads = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     public var verifyChecksums = true
+    /// A quick look: only the first `limit` events, or a `sample` of the clusters (whole ones,
+    /// chosen by a seeded hash; see `Sampling`). The cut flow then counts what was read.
+    public var limit: Int? = nil
+    public var sample: Sampling? = nil
 
     public init() {}
 
@@ -25,6 +29,8 @@ public struct QueryOptions: Sendable {
         var o = ScanOptions(threads: threads)
         o.nMinusOne = nMinusOne
         o.verifyChecksums = verifyChecksums
+        o.limit = limit
+        o.sample = sample
         return o
     }
 }

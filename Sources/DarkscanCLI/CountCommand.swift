@@ -16,6 +16,13 @@ struct CountCommand: ParsableCommand {
               darkscan count 'runs/*.evc' --where "signal: ecal_e < 50 GeV, hcal_e < 1 GeV, veto == 0" --n-minus-1
               darkscan count data/ --define "ps = ecal_pre_e" --where "ps > 0.5 GeV, missing energy > 50 GeV" --json
               darkscan count run.evc --where "srd_e_sum < 80 MeV" --weight "1 / track_chi2"
+              darkscan count 'root://eospublic.cern.ch//eos/na64/run*.evc' --where "veto == 0"
+              darkscan count data/ --where "missing energy > 50 GeV" --sample 0.01 --seed 7
+
+            Files may be root://host//path URLs (XRootD; a directory/ or a * pattern is listed \
+            on the server). --limit N reads only the first N events; --sample F reads a \
+            fraction F of the clusters, whole ones chosen by a hash of --seed, the file's \
+            position and the cluster: the same files and seed give the same sample.
 
             Exit codes: 0 success; 1 damaged or unreadable input; 2 an error in the query; \
             64 bad usage.

@@ -14,6 +14,7 @@ struct SkimCommand: ParsableCommand {
             Examples:
               darkscan skim run4242.evc --where "missing energy > 50 GeV, veto == 0" -o candidates.evc
               darkscan skim 'runs/*.evc' --where "ecal_e < 50 GeV, hcal_e < 1 GeV" --select run,event,ecal_e,hcal_e -o box.evc
+              darkscan skim root://127.0.0.1//data/run4242.evc --where "veto == 0" --limit 100000 -o first.evc
 
             Exit codes: 0 success; 1 damaged or unreadable input, or an output that cannot be \
             written; 2 an error in the query; 64 bad usage.

@@ -13,6 +13,8 @@ final class ReadAhead: Sendable {
     struct Ref: Sendable {
         let file: Int
         let cluster: Int
+        /// Read only the cluster's first `events` events (`--limit`); nil: all of them.
+        var events: Int? = nil
     }
 
     let files: [EVCFile]

@@ -8,6 +8,9 @@ public struct ScanOptions: Sendable {
     public var batchSize = 2048
     public var verifyChecksums = true
     public var nMinusOne = false
+    /// Read only the first `limit` events, or a sample of the clusters (see `Sampling`).
+    public var limit: Int? = nil
+    public var sample: Sampling? = nil
     public init(threads: Int) { self.threads = max(1, threads) }
 }
 
@@ -76,7 +79,12 @@ public struct Scan: Sendable {
 
     /// Every cluster of the dataset in file order, named but not loaded: each unit's page index
     /// is read when a worker takes it (`ReadAhead`).
-    func units() -> [ReadAhead.Ref] { ReadAhead.refs(dataset.files) }
+    func units() -> [ReadAhead.Ref] {
+        var refs = ReadAhead.refs(dataset.files)
+        if let s = options.sample { refs = refs.filter { s.keeps(file: $0.file, cluster: $0.cluster) } }
+        if let n = options.limit { refs = ReadAhead.clip(refs, files: dataset.files, to: n) }
+        return refs
+    }
 
     /// The columns a scan reads: the query's, and the output's when skimming.
     func columnsRead(output: Schema?) -> Set<Int> {
@@ -127,7 +135,11 @@ public struct Scan: Sendable {
             let work: @Sendable (Int) -> Void = { worker in
                 while let k = next.take(batch.count) {
                     do throws(EVCError) {
-                        let unit = Unit(file: batch[first + k].file, cluster: try ahead.take(first + k))
+                        var cluster = try ahead.take(first + k)
+                        // `--limit`: the events after it are not read (statistics of the whole
+                        // cluster still bound those of its first events).
+                        if let n = batch[first + k].events { cluster.eventCount = n }
+                        let unit = Unit(file: batch[first + k].file, cluster: cluster)
                         slots.results[k] = .success(try self.process(unit, output: output, buffers: pools[worker]))
                     } catch {
                         slots.results[k] = .failure(error)

@@ -72,4 +72,37 @@ import Testing
         #expect(all.rss - few.rss < 1800 * 16 * 1024, "RSS \(few.rss) for 200 files, \(all.rss) for 2000")
         #expect(all.rss < 200 << 20, "RSS \(all.rss)")
     }
+
+    /// `--limit` reads the first N events exactly (the last cluster in part); `--sample` reads
+    /// whole clusters chosen by the seed, the same ones every time.
+    @Test func limitAndSampleReadOnlyWhatTheyName() throws {
+        let path = try Self.smallClusters("quick.evc", events: 20_000, clusterEvents: 300)
+        let ds = try EVCDataset(paths: [path])
+        let query = "missing energy > 20 GeV"
+        var o = QueryOptions()
+        o.limit = 4_567
+        let limited = try ds.count(query, options: o)
+        #expect(limited.total == 4_567)
+        // The same as counting a file that holds just those events.
+        let first = CLI.scratch("first.evc")
+        var all = QueryOptions()
+        all.limit = 4_567
+        try ds.skim("event >= 0", to: first, options: all)
+        let reference = try EVCDataset(paths: [first]).count(query)
+        #expect(reference.total == 4_567)
+        #expect(limited.lines.map(\.events) == reference.lines.map(\.events))
+
+        var s = QueryOptions()
+        s.sample = Sampling(fraction: 0.25, seed: 9)
+        let a = try ds.count(query, options: s), b = try ds.count(query, options: s)
+        #expect(a.lines.map(\.events) == b.lines.map(\.events) && a.total == b.total)
+        let clusters = ds.files[0].clusterCount
+        let kept = (0..<clusters).filter { Sampling(fraction: 0.25, seed: 9).keeps(file: 0, cluster: $0) }
+        #expect(a.total == kept.reduce(0) { $0 + ds.files[0].clusterSummaries[$1].eventCount })
+        #expect(kept.count > clusters / 8 && kept.count < clusters / 2, "\(kept.count) of \(clusters)")
+        s.sample = Sampling(fraction: 0.25, seed: 10)
+        #expect(try ds.count(query, options: s).total != a.total || kept.isEmpty)
+        s.sample = Sampling(fraction: 1)
+        #expect(try ds.count(query, options: s).total == 20_000)
+    }
 }
