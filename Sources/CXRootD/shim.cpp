@@ -20,6 +20,37 @@
 #include <string>
 #include <vector>
 
+/// Buffers of earlier vector reads, kept for the next ones: at most 16 and 256 MiB in all.
+namespace {
+struct Pool {
+    std::mutex m;
+    std::vector<std::pair<char *, size_t>> free;
+    size_t bytes = 0;
+} pool;
+
+/// A buffer of at least `n` bytes (a kept one when one is large enough); its capacity in `cap`.
+char *take(size_t n, size_t *cap) {
+    {
+        std::lock_guard<std::mutex> lock(pool.m);
+        for (size_t i = 0; i < pool.free.size(); i++) {
+            if (pool.free[i].second >= n) {
+                char *p = pool.free[i].first;
+                *cap = pool.free[i].second;
+                pool.bytes -= *cap;
+                pool.free.erase(pool.free.begin() + (long)i);
+                return p;
+            }
+        }
+    }
+    *cap = n ? n : 1;
+    return (char *)std::malloc(*cap);
+}
+
+/// Sizes of the buffers handed out, by address, so that a released one goes back with its capacity.
+std::mutex sizes_m;
+std::vector<std::pair<char *, size_t>> sizes;
+} // namespace
+
 struct dk_xrd_file {
     XrdCl::File file;
     /// Set when an operation was abandoned at its deadline: the object is then never freed.
@@ -34,8 +65,9 @@ struct Waiter : public XrdCl::ResponseHandler {
     bool done = false, abandoned = false;
     XrdCl::XRootDStatus status;
     XrdCl::AnyObject *response = nullptr;
-    /// Bytes of a vector read land here, never in the caller's memory.
-    std::vector<char> bytes;
+    /// Bytes of a vector read land here (malloc'd), never in the caller's memory; handed to
+    /// the caller on success, freed with the waiter otherwise.
+    char *bytes = nullptr;
 
     void HandleResponse(XrdCl::XRootDStatus *st, XrdCl::AnyObject *resp) override {
         std::unique_lock<std::mutex> lock(m);
@@ -61,7 +93,10 @@ struct Waiter : public XrdCl::ResponseHandler {
         return false;
     }
 
-    ~Waiter() override { delete response; }
+    ~Waiter() override {
+        delete response;
+        std::free(bytes);
+    }
 };
 
 static void timed_out(dk_xrd_error *err, const char *what, uint16_t seconds) {
@@ -162,18 +197,24 @@ extern "C" dk_xrd_file *dk_xrd_open(const char *url, uint16_t timeout, uint64_t 
     }
 }
 
-extern "C" int dk_xrd_readv(dk_xrd_file *f, int n, const uint64_t *offsets, const uint32_t *lengths, void *const *dst,
+extern "C" int dk_xrd_readv(dk_xrd_file *f, int n, const uint64_t *offsets, const uint32_t *lengths, void **out,
                             uint16_t timeout, dk_xrd_error *err) {
     try {
         Waiter *w = new Waiter;
         uint64_t want = 0;
         for (int i = 0; i < n; i++) want += lengths[i];
-        w->bytes.resize(want);
+        size_t cap = 0;
+        w->bytes = take(want, &cap);
+        if (!w->bytes) {
+            delete w;
+            fail(err, "out of memory");
+            return -1;
+        }
         XrdCl::ChunkList chunks;
         chunks.reserve(n);
         uint64_t at = 0;
         for (int i = 0; i < n; i++) {
-            chunks.emplace_back(offsets[i], lengths[i], w->bytes.data() + at);
+            chunks.emplace_back(offsets[i], lengths[i], w->bytes + at);
             at += lengths[i];
         }
         w = run(f, [&](Waiter *h) { return f->file.VectorRead(chunks, nullptr, h, timeout); }, timeout, "vector read", err, w);
@@ -186,17 +227,42 @@ extern "C" int dk_xrd_readv(dk_xrd_file *f, int n, const uint64_t *offsets, cons
             fail(err, "the server returned fewer bytes than asked for");
             return -2;
         }
-        at = 0;
-        for (int i = 0; i < n; i++) {
-            std::memcpy(dst[i], w->bytes.data() + at, lengths[i]);
-            at += lengths[i];
+        *out = w->bytes;
+        {
+            std::lock_guard<std::mutex> lock(sizes_m);
+            sizes.emplace_back(w->bytes, cap);
         }
+        w->bytes = nullptr;
         delete w;
         return 0;
     } catch (...) {
         fail(err, "the XRootD client failed (exception)");
         return -1;
     }
+}
+
+extern "C" void dk_xrd_release(void *buffer) {
+    if (!buffer) return;
+    size_t cap = 0;
+    {
+        std::lock_guard<std::mutex> lock(sizes_m);
+        for (size_t i = 0; i < sizes.size(); i++) {
+            if (sizes[i].first == buffer) {
+                cap = sizes[i].second;
+                sizes.erase(sizes.begin() + (long)i);
+                break;
+            }
+        }
+    }
+    {
+        std::lock_guard<std::mutex> lock(pool.m);
+        if (cap > 0 && pool.free.size() < 16 && pool.bytes + cap <= (256u << 20)) {
+            pool.free.emplace_back((char *)buffer, cap);
+            pool.bytes += cap;
+            return;
+        }
+    }
+    std::free(buffer);
 }
 
 extern "C" int64_t dk_xrd_size(dk_xrd_file *f, uint16_t timeout, dk_xrd_error *err) {

@@ -1,21 +1,47 @@
 import Dispatch
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Bytes in a malloc'd buffer this object owns (a remote client's vector read hands its buffer
+/// over instead of copying it).
+final class OwnedBytes: @unchecked Sendable {
+    // Safe: written once by the fetch that made it, read-only afterwards, given back in deinit.
+    let base: UnsafeMutableRawPointer
+    let count: Int
+    private let release: (UnsafeMutableRawPointer) -> Void
+    /// Takes `base`, to be given back with `release`.
+    init(taking base: UnsafeMutableRawPointer, count: Int, release: @escaping (UnsafeMutableRawPointer) -> Void) {
+        self.base = base
+        self.count = count
+        self.release = release
+    }
+    init(count: Int) {
+        base = malloc(max(count, 1))!
+        self.count = count
+        release = { free($0) }
+    }
+    deinit { release(base) }
+}
 
 /// Read-ahead for a remote file: ranges announced by `willNeed` are fetched in the background
-/// (one vector read each call), kept until read or until the budget needs room, and handed to
+/// (one vector read each call), kept until read whole or until the budget needs room, and handed to
 /// `read` when they cover what it asks for; anything else is fetched at once. A failed
 /// background fetch is not an error until a read needs those bytes (it is then fetched again,
 /// so the read reports the failure itself).
 final class RemoteReadAhead: Sendable {
-    typealias Fetch = @Sendable ([ByteRange], UnsafeMutableRawBufferPointer) throws(EVCError) -> Void
+    /// Reads ranges, returning their bytes back to back.
+    typealias Fetch = @Sendable ([ByteRange]) throws(EVCError) -> OwnedBytes
 
     final class Block: @unchecked Sendable {
-        // Safe: `bytes` and `failed` are written once by the fetching thread before `done`
-        // is left, and read only after waiting on `done`.
+        // Safe: `bytes` is written once by the fetching thread before `done` is left (nil when
+        // the fetch failed), and read only after waiting on `done`.
         let range: ByteRange
         let done = DispatchGroup()
-        var bytes: [UInt8] = []
-        var failed = false
+        var bytes: OwnedBytes?
+        /// Bytes handed to readers so far (under the state lock): once all were, the block goes.
+        var consumed = 0
         init(_ range: ByteRange) { self.range = range }
     }
 
@@ -58,9 +84,7 @@ final class RemoteReadAhead: Sendable {
         }
         for b in fresh {
             DispatchQueue.global().async { [fetch] in
-                var bytes = [UInt8](repeating: 0, count: b.range.count)
-                let ok = bytes.withUnsafeMutableBytes { buf in (try? fetch([b.range], buf)) != nil }
-                if ok { b.bytes = bytes } else { b.failed = true }
+                b.bytes = try? fetch([b.range])
                 self.state.withLock { $0.inFlight -= 1 }
                 b.done.leave()
             }
@@ -74,11 +98,10 @@ final class RemoteReadAhead: Sendable {
             let block = state.withLock { s in s.blocks.first { $0.range.offset <= r.offset && r.end <= $0.range.end } }
             if let block {
                 block.done.wait()
-                if !block.failed {
-                    block.bytes.withUnsafeBytes { src in
-                        if r.count > 0 { (buffer.baseAddress! + at).copyMemory(from: src.baseAddress! + (r.offset - block.range.offset), byteCount: r.count) }
-                    }
+                if let bytes = block.bytes {
+                    if r.count > 0 { (buffer.baseAddress! + at).copyMemory(from: bytes.base + (r.offset - block.range.offset), byteCount: r.count) }
                     at += r.count
+                    consume(block, r.count)
                     continue
                 }
                 drop(block)
@@ -87,20 +110,22 @@ final class RemoteReadAhead: Sendable {
             at += r.count
         }
         guard !missing.isEmpty else { return }
-        // One vector read for everything not read ahead, straight into place.
-        let total = missing.reduce(0) { $0 + $1.range.count }
-        var scratch = [UInt8](repeating: 0, count: total)
-        let result: Result<Void, EVCError> = scratch.withUnsafeMutableBytes { s in
-            Result { () throws(EVCError) in try fetch(missing.map(\.range), s) }
-        }
-        try result.get()
+        // One vector read for everything not read ahead.
+        let bytes = try fetch(missing.map(\.range))
         var from = 0
-        scratch.withUnsafeBytes { s in
-            for m in missing where m.range.count > 0 {
-                (buffer.baseAddress! + m.at).copyMemory(from: s.baseAddress! + from, byteCount: m.range.count)
-                from += m.range.count
-            }
+        for m in missing where m.range.count > 0 {
+            (buffer.baseAddress! + m.at).copyMemory(from: bytes.base + from, byteCount: m.range.count)
+            from += m.range.count
         }
+    }
+
+    /// Counts `n` bytes of `block` as read; a block read whole is dropped (its buffer reused).
+    func consume(_ block: Block, _ n: Int) {
+        let finished = state.withLock { _ in
+            block.consumed += n
+            return block.consumed >= block.range.count
+        }
+        if finished { drop(block) }
     }
 
     func drop(_ block: Block) {

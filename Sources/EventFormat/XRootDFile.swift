@@ -59,9 +59,9 @@ public final class XRootDFile: ByteSource {
     }
 
     private func makeReadAhead() -> RemoteReadAhead {
-        RemoteReadAhead { [weak self] (ranges, buffer) throws(EVCError) in
+        RemoteReadAhead { [weak self] (ranges) throws(EVCError) in
             guard let self else { throw EVCError(.io, "file closed") }
-            try self.fetch(ranges, into: buffer)
+            return try self.fetch(ranges)
         }
     }
 
@@ -126,9 +126,9 @@ public final class XRootDFile: ByteSource {
         a?.clear()
     }
 
-    /// Reads `ranges` into `buffer` with as few kXR_readv requests as the protocol allows,
-    /// retrying transient failures.
-    func fetch(_ ranges: [ByteRange], into buffer: UnsafeMutableRawBufferPointer) throws(EVCError) {
+    /// Reads `ranges` (their bytes back to back) with as few kXR_readv requests as the protocol
+    /// allows, retrying transient failures.
+    func fetch(_ ranges: [ByteRange]) throws(EVCError) -> OwnedBytes {
         // Split into chunks the protocol accepts.
         var chunks: [(offset: UInt64, length: UInt32, at: Int)] = []
         var at = 0
@@ -145,28 +145,38 @@ public final class XRootDFile: ByteSource {
             at += r.count
         }
         if let e = lost.withLock({ $0 }) { throw e }
+        var parts: [OwnedBytes] = []
         var start = 0
         while start < chunks.count {
-            let group = chunks[start..<min(chunks.count, start + Self.maxChunks)]
+            let group = Array(chunks[start..<min(chunks.count, start + Self.maxChunks)])
             do throws(EVCError) {
-                try Self.retrying(name, reopen: { () throws(EVCError) in try self.reopen() }) { () throws(EVCError) in
-                    try self.readv(Array(group), buffer)
-                }
+                parts.append(try Self.retrying(name, reopen: { () throws(EVCError) in try self.reopen() }) { () throws(EVCError) in
+                    try self.readv(group)
+                })
             } catch {
                 if error.transient { lost.withLock { $0 = error } }
                 throw error
             }
             start += group.count
         }
+        if parts.count == 1 { return parts[0] }
+        // More than 1024 chunks (over a GiB): one buffer for the caller.
+        let all = OwnedBytes(count: at)
+        var to = 0
+        for p in parts {
+            (all.base + to).copyMemory(from: p.base, byteCount: p.count)
+            to += p.count
+        }
+        return all
     }
 
-    private func readv(_ group: [(offset: UInt64, length: UInt32, at: Int)], _ buffer: UnsafeMutableRawBufferPointer) throws(EVCError) {
+    private func readv(_ group: [(offset: UInt64, length: UInt32, at: Int)]) throws(EVCError) -> OwnedBytes {
         let h = handle.withLock { $0 }
         var err = dk_xrd_error()
         let offsets = group.map(\.offset), lengths = group.map(\.length)
-        let dst: [UnsafeMutableRawPointer?] = group.map { buffer.baseAddress! + $0.at }
-        let rc = dk_xrd_readv(h.file, Int32(group.count), offsets, lengths, dst, Self.timeout, &err)
-        guard rc != 0 else { return }
+        var out: UnsafeMutableRawPointer? = nil
+        let rc = dk_xrd_readv(h.file, Int32(group.count), offsets, lengths, &out, Self.timeout, &err)
+        if rc == 0, let out { return OwnedBytes(taking: out, count: lengths.reduce(0) { $0 + Int($1) }, release: { dk_xrd_release($0) }) }
         let first = Int(group[0].offset)
         // A server that does not answer: retry (no point asking it for the size).
         if rc == -1 && err.transient != 0 { throw Self.error(err, name, "vector read of \(group.count) ranges failed", offset: first) }

@@ -28,10 +28,15 @@ void dk_xrd_configure(int connection_window, int connection_retry, int request_t
 /// Opens `url` for reading and stats it. NULL on failure (with `err` filled).
 dk_xrd_file *dk_xrd_open(const char *url, uint16_t timeout, uint64_t *size, dk_xrd_error *err);
 
-/// Reads `n` ranges at once (a kXR_readv); range i goes to `dst[i]`. 0 on success; -1 with
+/// Reads `n` ranges at once (a kXR_readv) into a buffer it provides, the ranges back to back,
+/// and sets `*out` to it (the caller gives it back with dk_xrd_release). 0 on success; -1 with
 /// `err` on failure; -2 when the server returned fewer bytes than asked for (the file shrank).
-int dk_xrd_readv(dk_xrd_file *f, int n, const uint64_t *offsets, const uint32_t *lengths, void *const *dst,
+int dk_xrd_readv(dk_xrd_file *f, int n, const uint64_t *offsets, const uint32_t *lengths, void **out,
                  uint16_t timeout, dk_xrd_error *err);
+
+/// Gives back a buffer from dk_xrd_readv: kept for the next reads (a few, bounded in bytes), so
+/// that large reads do not fault in fresh pages every time.
+void dk_xrd_release(void *buffer);
 
 /// The current size of the open file, or -1 with `err`.
 int64_t dk_xrd_size(dk_xrd_file *f, uint16_t timeout, dk_xrd_error *err);
