@@ -20,10 +20,12 @@ let package = Package(
         // The XRootD client (Debian's libxrootd-client-dev, C++) behind a small C interface:
         // open, stat, vector read, directory listing, for root:// URLs.
         .target(name: "CXRootD", cxxSettings: [.unsafeFlags(["-I/usr/include/xrootd"])], linkerSettings: [.linkedLibrary("XrdCl")]),
+        // Ranged HTTP(S) reads through libcurl (Debian's libcurl4-openssl-dev), for http(s):// URLs.
+        .target(name: "CHTTP", linkerSettings: [.linkedLibrary("curl")]),
         // The few hot byte-shuffling loops (byte-stream split, bit unpacking), in C with SIMD.
         .target(name: "CKernels", dependencies: ["CXXHash"]),
         // The EVC file format: schema, units, encodings, codecs, writer, reader, recovery.
-        .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels", "CXRootD"]),
+        .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels", "CXRootD", "CHTTP"]),
         // The query language: lexer, parser, checker (names, types, units, shapes) and plan.
         .target(name: "Query", dependencies: ["EventFormat"]),
         // The scan engine: batches, selection vectors, kernels, cut flow, skim.

@@ -69,8 +69,8 @@ extension ByteSource {
     }
 }
 
-/// Opens byte sources by location: `root://host[:port]//path` (XRootD), anything else a local
-/// path. (`http(s)://` URLs are recognized and refused with a clear error.)
+/// Opens byte sources by location: `root://host[:port]//path` (XRootD), `http://` and
+/// `https://` URLs (Range requests), anything else a local path.
 public enum ByteSources {
     /// True for the locations that name a remote file.
     public static func isRemote(_ location: String) -> Bool {
@@ -85,7 +85,7 @@ public enum ByteSources {
     public static func open(_ location: String) throws(EVCError) -> ByteSource {
         switch remoteScheme(location) {
         case "root", "roots", "xroot": return try XRootDFile(url: location)
-        case "http", "https": throw EVCError(.badArgument, "http(s):// URLs are not supported yet; use root:// or a local path", path: location)
+        case "http", "https": return try HTTPFile(url: location)
         default: return try LocalFile(path: location)
         }
     }

@@ -66,3 +66,50 @@ enum Parallel {
         func values() -> [T] { (0..<count).map { slots[$0]! } }
     }
 }
+
+/// Threads of their own for background reads of remote files (read-ahead): jobs that block on
+/// the network must not take the threads the scan's workers run on, or a worker waiting for a
+/// fetch could wait for a thread to run it. Started on first use, never stopped.
+final class IOThreads: @unchecked Sendable {
+    // Safe: `jobs` is touched only with `lock` held.
+    static let shared = IOThreads(count: 8)
+
+    private var jobs: [@Sendable () -> Void] = []
+    // Heap-allocated: a pthread mutex and condition must not move.
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let ready = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    private init(count: Int) {
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(ready, nil)
+        for _ in 0..<count {
+            let box = Unmanaged.passRetained(Parallel.Job { IOThreads.shared.loop() })
+            var tid = pthread_t()
+            if pthread_create(&tid, nil, { arg in
+                Unmanaged<Parallel.Job>.fromOpaque(arg!).takeRetainedValue().run()
+                return nil
+            }, box.toOpaque()) == 0 {
+                pthread_detach(tid)
+            } else {
+                box.release()
+            }
+        }
+    }
+
+    func submit(_ job: @escaping @Sendable () -> Void) {
+        pthread_mutex_lock(lock)
+        jobs.append(job)
+        pthread_cond_signal(ready)
+        pthread_mutex_unlock(lock)
+    }
+
+    private func loop() {
+        while true {
+            pthread_mutex_lock(lock)
+            while jobs.isEmpty { pthread_cond_wait(ready, lock) }
+            let job = jobs.removeFirst()
+            pthread_mutex_unlock(lock)
+            job()
+        }
+    }
+}

@@ -83,7 +83,7 @@ final class RemoteReadAhead: Sendable {
             return out
         }
         for b in fresh {
-            DispatchQueue.global().async { [fetch] in
+            IOThreads.shared.submit { [fetch] in
                 b.bytes = try? fetch([b.range])
                 self.state.withLock { $0.inFlight -= 1 }
                 b.done.leave()
@@ -146,5 +146,36 @@ final class RemoteReadAhead: Sendable {
             return b
         }
         for b in blocks { b.done.wait() }
+    }
+}
+
+/// What remote sources share: the request timeout and retries of transient failures.
+enum Remote {
+    /// Seconds one request may take (`DARKSCAN_REMOTE_TIMEOUT`, default 30), and attempts of
+    /// an operation that fails transiently.
+    static let timeout: Int = {
+        if let v = getenv("DARKSCAN_REMOTE_TIMEOUT"), let n = Int(String(cString: v)), n > 0, n < 65536 { return n }
+        return 30
+    }()
+    static let attempts = 3
+
+    /// Runs `body`, again after a pause (0.25 s, then 0.5 s) when it fails transiently, calling
+    /// `reopen` before each new attempt.
+    static func retrying<T>(_ url: String, reopen: (() throws(EVCError) -> Void)? = nil, _ body: () throws(EVCError) -> T) throws(EVCError) -> T {
+        var attempt = 1
+        while true {
+            do throws(EVCError) {
+                return try body()
+            } catch {
+                guard error.transient, attempt < attempts else {
+                    var e = error
+                    if error.transient { e.message += " (after \(attempt) attempts)" }
+                    throw e
+                }
+                usleep(UInt32(250_000 << (attempt - 1)))
+                attempt += 1
+                try? reopen?()
+            }
+        }
     }
 }

@@ -10,7 +10,7 @@ import Glibc
 /// (`RemoteReadAhead`). Transient failures (connection lost, timeout, server busy) are retried
 /// with backoff after reopening the file; a permanent one (no such file, no permission) or the
 /// last retry's failure is an `.io` error naming the URL, and later reads of the file fail at
-/// once with it. Every request has a timeout (`DARKSCAN_XRD_TIMEOUT` seconds, default 30), so a
+/// once with it. Every request has a timeout (`DARKSCAN_REMOTE_TIMEOUT` seconds, default 30), so a
 /// server that stops answering gives an error after at most 3 attempts of a read and a reopen
 /// (about 3 minutes with the default), never a hang.
 public final class XRootDFile: ByteSource {
@@ -31,12 +31,7 @@ public final class XRootDFile: ByteSource {
     /// through the same timeouts again.
     private let lost: Mutex<EVCError?> = Mutex(nil)
 
-    /// Seconds for one request, and attempts for a transient failure.
-    static let timeout: UInt16 = {
-        if let v = getenv("DARKSCAN_XRD_TIMEOUT"), let n = UInt16(String(cString: v)), n > 0 { return n }
-        return 30
-    }()
-    static let attempts = 3
+    static let timeout = UInt16(Remote.timeout)
     /// The client's own reconnection is bounded by the same timeout (its defaults wait minutes).
     static let configured: Bool = {
         dk_xrd_configure(Int32(timeout), 1, Int32(timeout))
@@ -49,7 +44,7 @@ public final class XRootDFile: ByteSource {
     public init(url: String) throws(EVCError) {
         _ = Self.configured
         name = url
-        let (file, size) = try Self.retrying(url) { () throws(EVCError) in try Self.open(url) }
+        let (file, size) = try Remote.retrying(url) { () throws(EVCError) in try Self.open(url) }
         self.size = size
         handle = Mutex(Handle(file))
         // Header and tail (trailer and, usually, the footer) in one request.
@@ -78,25 +73,6 @@ public final class XRootDFile: ByteSource {
         var error = EVCError(.io, "\(what): \(text)", path: url, offset: offset)
         error.transient = e.transient != 0
         return error
-    }
-
-    /// Runs `body`, again after a pause (0.25 s, then 0.5 s) when it fails transiently.
-    static func retrying<T>(_ url: String, reopen: (() throws(EVCError) -> Void)? = nil, _ body: () throws(EVCError) -> T) throws(EVCError) -> T {
-        var attempt = 1
-        while true {
-            do throws(EVCError) {
-                return try body()
-            } catch {
-                guard error.transient, attempt < attempts else {
-                    var e = error
-                    if error.transient { e.message += " (after \(attempt) attempts)" }
-                    throw e
-                }
-                usleep(UInt32(250_000 << (attempt - 1)))
-                attempt += 1
-                try? reopen?()
-            }
-        }
     }
 
     public func read(_ ranges: [ByteRange], into buffer: UnsafeMutableRawBufferPointer) throws(EVCError) {
@@ -150,7 +126,7 @@ public final class XRootDFile: ByteSource {
         while start < chunks.count {
             let group = Array(chunks[start..<min(chunks.count, start + Self.maxChunks)])
             do throws(EVCError) {
-                parts.append(try Self.retrying(name, reopen: { () throws(EVCError) in try self.reopen() }) { () throws(EVCError) in
+                parts.append(try Remote.retrying(name, reopen: { () throws(EVCError) in try self.reopen() }) { () throws(EVCError) in
                     try self.readv(group)
                 })
             } catch {
