@@ -1,5 +1,4 @@
 import CHTTP
-import Synchronization
 
 /// A file served over `http://` or `https://`, read with Range requests through libcurl (its
 /// connections kept open between requests), ahead of the workers (`RemoteReadAhead`, one
@@ -44,34 +43,26 @@ public final class HTTPFile: ByteSource {
         return Int(n)
     }
 
-    /// Reads ranges with one Range request each, retrying transient failures; once retries are
-    /// exhausted every later read fails at once with the same error.
+    /// Reads ranges with one Range request each, retrying transient failures.
     static func fetcher(url: String, size: Int) -> RemoteReadAhead.Fetch {
-        let lost = Mutex<EVCError?>(nil)
-        return { (ranges) throws(EVCError) -> OwnedBytes in
-            if let e = lost.withLock({ $0 }) { throw e }
+        { (ranges) throws(EVCError) -> OwnedBytes in
             let out = OwnedBytes(count: ranges.reduce(0) { $0 + $1.count })
             var at = 0
             for r in ranges {
                 guard r.offset >= 0, r.end <= size else {
                     throw EVCError(.truncated, "bytes \(r.offset)..<\(r.end) lie past the end of the \(size)-byte file", path: url, offset: r.offset)
                 }
-                do throws(EVCError) {
-                    try Remote.retrying(url) { () throws(EVCError) in
-                        var err = dk_http_error()
-                        let rc = dk_http_read(url, UInt64(r.offset), UInt64(r.count), out.base + at, Int32(Remote.timeout), &err)
-                        guard rc != 0 else { return }
-                        if rc == -1 && err.transient != 0 { throw error(err, url, "read of \(r.count) bytes failed", offset: r.offset) }
-                        // Refused or short: did the file shrink?
-                        if let now = try? Self.size(url), now < size {
-                            throw EVCError(.truncated, "file ends before byte \(r.end): it shrank while being read (it is now \(now) bytes; it was \(size) when opened)",
-                                           path: url, offset: r.offset)
-                        }
-                        throw error(err, url, "read of \(r.count) bytes failed", offset: r.offset)
+                try Remote.retrying(url) { () throws(EVCError) in
+                    var err = dk_http_error()
+                    let rc = dk_http_read(url, UInt64(r.offset), UInt64(r.count), out.base + at, Int32(Remote.timeout), &err)
+                    guard rc != 0 else { return }
+                    if rc == -1 && err.transient != 0 { throw error(err, url, "read of \(r.count) bytes failed", offset: r.offset) }
+                    // Refused or short: did the file shrink?
+                    if let now = try? Self.size(url), now < size {
+                        throw EVCError(.truncated, "file ends before byte \(r.end): it shrank while being read (it is now \(now) bytes; it was \(size) when opened)",
+                                       path: url, offset: r.offset)
                     }
-                } catch {
-                    if error.transient { lost.withLock { $0 = error } }
-                    throw error
+                    throw error(err, url, "read of \(r.count) bytes failed", offset: r.offset)
                 }
                 at += r.count
             }

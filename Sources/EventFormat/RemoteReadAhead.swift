@@ -29,7 +29,9 @@ final class OwnedBytes: @unchecked Sendable {
 /// (one vector read each call), kept until read whole or until the budget needs room, and handed to
 /// `read` when they cover what it asks for; anything else is fetched at once. A failed
 /// background fetch is not an error until a read needs those bytes (it is then fetched again,
-/// so the read reports the failure itself).
+/// so the read reports the failure itself). A transient failure that outlasted its retries (the
+/// server stopped answering) fails every read of the file from then on, at once, including
+/// reads waiting for other fetches: a scan stops after one round of timeouts, not one per range.
 final class RemoteReadAhead: Sendable {
     /// Reads ranges, returning their bytes back to back.
     typealias Fetch = @Sendable ([ByteRange]) throws(EVCError) -> OwnedBytes
@@ -51,6 +53,7 @@ final class RemoteReadAhead: Sendable {
         var inFlight = 0
     }
     private let state = Mutex(State())
+    private let failure = Mutex<EVCError?>(nil)
     private let fetch: Fetch
     /// Bytes held at most, and background fetches running at most.
     let budget: Int
@@ -84,7 +87,11 @@ final class RemoteReadAhead: Sendable {
         }
         for b in fresh {
             IOThreads.shared.submit { [fetch] in
-                b.bytes = try? fetch([b.range])
+                do throws(EVCError) {
+                    b.bytes = try fetch([b.range])
+                } catch {
+                    self.note(error)
+                }
                 self.state.withLock { $0.inFlight -= 1 }
                 b.done.leave()
             }
@@ -97,7 +104,7 @@ final class RemoteReadAhead: Sendable {
         for r in ranges {
             let block = state.withLock { s in s.blocks.first { $0.range.offset <= r.offset && r.end <= $0.range.end } }
             if let block {
-                block.done.wait()
+                try wait(for: block)
                 if let bytes = block.bytes {
                     if r.count > 0 { (buffer.baseAddress! + at).copyMemory(from: bytes.base + (r.offset - block.range.offset), byteCount: r.count) }
                     at += r.count
@@ -111,11 +118,30 @@ final class RemoteReadAhead: Sendable {
         }
         guard !missing.isEmpty else { return }
         // One vector read for everything not read ahead.
-        let bytes = try fetch(missing.map(\.range))
+        if let e = failure.withLock({ $0 }) { throw e }
+        let bytes: OwnedBytes
+        do throws(EVCError) {
+            bytes = try fetch(missing.map(\.range))
+        } catch {
+            note(error)
+            throw error
+        }
         var from = 0
         for m in missing where m.range.count > 0 {
             (buffer.baseAddress! + m.at).copyMemory(from: bytes.base + from, byteCount: m.range.count)
             from += m.range.count
+        }
+    }
+
+    /// Remembers a failure that outlasted its retries.
+    private func note(_ error: EVCError) {
+        if error.transient { failure.withLock { if $0 == nil { $0 = error } } }
+    }
+
+    /// Waits for a block's fetch, giving up as soon as the file has failed.
+    private func wait(for block: Block) throws(EVCError) {
+        while block.done.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
+            if let e = failure.withLock({ $0 }) { throw e }
         }
     }
 
@@ -150,13 +176,18 @@ final class RemoteReadAhead: Sendable {
 }
 
 /// What remote sources share: the request timeout and retries of transient failures.
-enum Remote {
-    /// Seconds one request may take (`DARKSCAN_REMOTE_TIMEOUT`, default 30), and attempts of
-    /// an operation that fails transiently.
-    static let timeout: Int = {
-        if let v = getenv("DARKSCAN_REMOTE_TIMEOUT"), let n = Int(String(cString: v)), n > 0, n < 65536 { return n }
+public enum Remote {
+    /// Seconds one request to a remote server may take: `DARKSCAN_REMOTE_TIMEOUT` when set,
+    /// else 30; settable (1 to 3600) before files are opened.
+    public static var timeout: Int {
+        get { timeoutSetting.load(ordering: .relaxed) }
+        set { timeoutSetting.store(min(max(newValue, 1), 3600), ordering: .relaxed) }
+    }
+    private static let timeoutSetting = Atomic<Int>({
+        if let v = getenv("DARKSCAN_REMOTE_TIMEOUT"), let n = Int(String(cString: v)), n > 0, n <= 3600 { return n }
         return 30
-    }()
+    }())
+    /// Attempts of an operation that fails transiently.
     static let attempts = 3
 
     /// Runs `body`, again after a pause (0.25 s, then 0.5 s) when it fails transiently, calling

@@ -10,7 +10,7 @@ import Glibc
 /// (`RemoteReadAhead`). Transient failures (connection lost, timeout, server busy) are retried
 /// with backoff after reopening the file; a permanent one (no such file, no permission) or the
 /// last retry's failure is an `.io` error naming the URL, and later reads of the file fail at
-/// once with it. Every request has a timeout (`DARKSCAN_REMOTE_TIMEOUT` seconds, default 30), so a
+/// once with it (`RemoteReadAhead`). Every request has a timeout (`DARKSCAN_REMOTE_TIMEOUT` seconds, default 30), so a
 /// server that stops answering gives an error after at most 3 attempts of a read and a reopen
 /// (about 3 minutes with the default), never a hang.
 public final class XRootDFile: ByteSource {
@@ -27,11 +27,8 @@ public final class XRootDFile: ByteSource {
     }
     private let handle: Mutex<Handle>
     private let ahead: Mutex<RemoteReadAhead?> = Mutex(nil)
-    /// The error that ended the last retries: later reads fail at once with it rather than wait
-    /// through the same timeouts again.
-    private let lost: Mutex<EVCError?> = Mutex(nil)
 
-    static let timeout = UInt16(Remote.timeout)
+    static var timeout: UInt16 { UInt16(Remote.timeout) }
     /// The client's own reconnection is bounded by the same timeout (its defaults wait minutes).
     static let configured: Bool = {
         dk_xrd_configure(Int32(timeout), 1, Int32(timeout))
@@ -93,14 +90,7 @@ public final class XRootDFile: ByteSource {
     }
 
     /// Drops what was read ahead; the connection stays (XrdCl shares it between files).
-    public func relinquish() {
-        let a = ahead.withLock { a in
-            let old = a
-            a = nil
-            return old
-        }
-        a?.clear()
-    }
+    public func relinquish() { readAhead().clear() }
 
     /// Reads `ranges` (their bytes back to back) with as few kXR_readv requests as the protocol
     /// allows, retrying transient failures.
@@ -120,19 +110,13 @@ public final class XRootDFile: ByteSource {
             }
             at += r.count
         }
-        if let e = lost.withLock({ $0 }) { throw e }
         var parts: [OwnedBytes] = []
         var start = 0
         while start < chunks.count {
             let group = Array(chunks[start..<min(chunks.count, start + Self.maxChunks)])
-            do throws(EVCError) {
-                parts.append(try Remote.retrying(name, reopen: { () throws(EVCError) in try self.reopen() }) { () throws(EVCError) in
-                    try self.readv(group)
-                })
-            } catch {
-                if error.transient { lost.withLock { $0 = error } }
-                throw error
-            }
+            parts.append(try Remote.retrying(name, reopen: { () throws(EVCError) in try self.reopen() }) { () throws(EVCError) in
+                try self.readv(group)
+            })
             start += group.count
         }
         if parts.count == 1 { return parts[0] }

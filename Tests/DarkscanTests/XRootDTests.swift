@@ -67,7 +67,7 @@ import Testing
 
     static func server() throws -> Server? {
         // Short timeouts, so that the stopped-server test ends in seconds.
-        setenv("DARKSCAN_REMOTE_TIMEOUT", "4", 1)
+        Remote.timeout = 4
         guard let s = try Server() else {
             print("XRootDTests skipped: no /usr/bin/xrootd (tools/setup installs xrootd-server)")
             return nil
