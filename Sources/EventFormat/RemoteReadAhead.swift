@@ -190,6 +190,16 @@ public enum Remote {
     /// Attempts of an operation that fails transiently.
     static let attempts = 3
 
+    /// An `.io` error from a C client's failure: `message` is its fixed-size NUL-terminated
+    /// text (a C char array, imported as a tuple).
+    static func error<Message>(_ message: Message, transient: Bool, _ url: String, _ what: String, offset: Int? = nil) -> EVCError {
+        var m = message
+        let text = withUnsafeBytes(of: &m) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        var error = EVCError(.io, "\(what): \(text)", path: url, offset: offset)
+        error.transient = transient
+        return error
+    }
+
     /// Runs `body`, again after a pause (0.25 s, then 0.5 s) when it fails transiently, calling
     /// `reopen` before each new attempt.
     static func retrying<T>(_ url: String, reopen: (() throws(EVCError) -> Void)? = nil, _ body: () throws(EVCError) -> T) throws(EVCError) -> T {

@@ -65,11 +65,7 @@ public final class XRootDFile: ByteSource {
     }
 
     static func error(_ e: dk_xrd_error, _ url: String, _ what: String, offset: Int? = nil) -> EVCError {
-        var m = e.message
-        let text = withUnsafeBytes(of: &m) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        var error = EVCError(.io, "\(what): \(text)", path: url, offset: offset)
-        error.transient = e.transient != 0
-        return error
+        Remote.error(e.message, transient: e.transient != 0, url, what, offset: offset)
     }
 
     public func read(_ ranges: [ByteRange], into buffer: UnsafeMutableRawBufferPointer) throws(EVCError) {
