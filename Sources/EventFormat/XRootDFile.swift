@@ -1,5 +1,4 @@
 import CXRootD
-import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -10,9 +9,9 @@ import Glibc
 /// (`RemoteReadAhead`). Transient failures (connection lost, timeout, server busy) are retried
 /// with backoff after reopening the file; a permanent one (no such file, no permission) or the
 /// last retry's failure is an `.io` error naming the URL, and later reads of the file fail at
-/// once with it (`RemoteReadAhead`). Every request has a timeout (`DARKSCAN_REMOTE_TIMEOUT` seconds, default 30), so a
-/// server that stops answering gives an error after at most 3 attempts of a read and a reopen
-/// (about 3 minutes with the default), never a hang.
+/// once with it (`RemoteReadAhead`). Every request has a deadline (`Remote.timeout`, 30 s by
+/// default), so a server that stops answering gives an error after at most 3 attempts of a
+/// read and a reopen (about 3 minutes with the default), never a hang.
 public final class XRootDFile: ByteSource {
     public let name: String
     public let size: Int
