@@ -22,10 +22,19 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"]), .brew(["xxhash"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"]), .brew(["cairo"])]),
+        // The XRootD client (Debian's libxrootd-client-dev, C++) behind a small C interface:
+        // open, stat, vector read, directory listing, for root:// URLs.
+        // Its headers include each other as "XrdCl/…" from /usr/include/xrootd, which has no
+        // pkg-config file: the link xrootd-headers -> /usr/include/xrootd is the search path, a
+        // setting SwiftPM allows in dependencies (an -I flag would keep the Darkscan product from
+        // being used as one).
+        .target(name: "CXRootD", exclude: ["xrootd-headers"], cxxSettings: [.headerSearchPath("xrootd-headers")], linkerSettings: [.linkedLibrary("XrdCl")]),
+        // Ranged HTTP(S) reads through libcurl (Debian's libcurl4-openssl-dev), for http(s):// URLs.
+        .target(name: "CHTTP", linkerSettings: [.linkedLibrary("curl")]),
         // The few hot byte-shuffling loops (byte-stream split, bit unpacking), in C with SIMD.
         .target(name: "CKernels", dependencies: ["CXXHash"]),
         // The EVC file format: schema, units, encodings, codecs, writer, reader, recovery.
-        .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels"]),
+        .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels", "CXRootD", "CHTTP"]),
         // Histograms: axes, storage, fill kernels (hot loops in C), UHI JSON files, merging.
         .target(name: "CHistograms"),
         .target(name: "Histograms", dependencies: ["CHistograms"]),

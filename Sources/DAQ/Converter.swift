@@ -397,6 +397,9 @@ public final class Converter {
             room.wait()
             if let error {
                 pending.wait()
+                // Give the slot back: libdispatch traps when a semaphore is freed below its
+                // initial value.
+                room.signal()
                 throw error
             }
             queue.async(group: pending) {

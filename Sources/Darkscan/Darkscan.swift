@@ -29,6 +29,10 @@ public struct QueryOptions: Sendable {
     public var verifyChecksums = true
     /// Only these clusters of each file: one partition of a distributed job (see `Partition`).
     public var clusters: Range<Int>? = nil
+    /// A quick look: only the first `limit` events, or a `sample` of the clusters (whole ones,
+    /// chosen by a seeded hash; see `Sampling`). The cut flow then counts what was read.
+    public var limit: Int? = nil
+    public var sample: Sampling? = nil
 
     public init() {}
 
@@ -37,6 +41,8 @@ public struct QueryOptions: Sendable {
         o.nMinusOne = nMinusOne
         o.verifyChecksums = verifyChecksums
         o.clusters = clusters
+        o.limit = limit
+        o.sample = sample
         return o
     }
 }

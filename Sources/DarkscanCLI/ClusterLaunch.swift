@@ -25,7 +25,10 @@ enum ClusterLaunch {
     }
 
     /// What count and skim check: files unless --partition, never --partition with --cluster.
-    static func validate(files: [String], partition: PartitionOptions, cluster: ClusterOptions) throws {
+    static func validate(files: [String], partition: PartitionOptions, cluster: ClusterOptions, quickLook: Bool = false) throws {
+        if quickLook && (partition.active || cluster.active) {
+            throw ValidationError("--limit and --sample are quick looks on one machine; a partition or a cluster job reads every event it is given")
+        }
         if partition.active {
             guard files.isEmpty else { throw ValidationError("--partition names the one file to read: give no other files") }
             guard !cluster.active else { throw ValidationError("--partition runs one partition here; --cluster runs them all: give one") }

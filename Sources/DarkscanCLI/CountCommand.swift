@@ -17,6 +17,13 @@ struct CountCommand: ParsableCommand {
               darkscan count data/ --define "ps = ecal_pre_e" --where "ps > 0.5 GeV, missing energy > 50 GeV" --json
               darkscan count run.evc --where "srd_e_sum < 80 MeV" --weight "1 / track_chi2"
               darkscan count run.evc --where "veto == 0" --hist "ecal_e: 150 bins 0 GeV .. 150 GeV @all"
+              darkscan count 'root://eospublic.cern.ch//eos/na64/run*.evc' --where "veto == 0"
+              darkscan count data/ --where "missing energy > 50 GeV" --sample 0.01 --seed 7
+
+            Files may be root://host//path URLs (XRootD; a directory/ or a * pattern is listed \
+            on the server). --limit N reads only the first N events; --sample F reads a \
+            fraction F of the clusters, whole ones chosen by a hash of --seed, the file's \
+            position and the cluster: the same files and seed give the same sample.
 
             On a cluster (README, "On a cluster"; Formats/DISTRIBUTED.md):
               darkscan count 'runs/*.evc' --where "missing energy > 50 GeV" --cluster local:2
@@ -49,7 +56,7 @@ struct CountCommand: ParsableCommand {
     @OptionGroup(title: "On a cluster") var distributed: ClusterOptions
 
     func validate() throws {
-        try ClusterLaunch.validate(files: files, partition: part, cluster: distributed)
+        try ClusterLaunch.validate(files: files, partition: part, cluster: distributed, quickLook: query.limit != nil || query.sample != nil)
     }
 
     func run() throws {
@@ -74,6 +81,7 @@ struct CountCommand: ParsableCommand {
             o["query"] = query.query
             o["files"] = ds.files.map(\.path)
             o["seconds"] = seconds
+            o["peak_rss_bytes"] = Terminal.peakResidentBytes()
             o["events_per_second"] = Double(flow.total) / max(seconds, 1e-9)
             if !flow.histograms.isEmpty { o["histograms"] = HistogramOutput.json(flow.histograms) }
             HistogramOutput.warn(flow.histograms)

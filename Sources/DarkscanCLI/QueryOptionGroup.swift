@@ -19,12 +19,26 @@ struct QueryOptionGroup: ParsableArguments {
     @Flag(help: "Skip page checksum verification.")
     var noVerify = false
 
+    @Option(help: "A quick look: read only the first N events (in file order).")
+    var limit: Int?
+
+    @Option(help: "A quick look: read only this fraction (0 < F <= 1) of the clusters, whole ones chosen by --seed.")
+    var sample: Double?
+
+    @Option(help: "Seed of --sample: the same seed and files give the same clusters.")
+    var seed: UInt64 = 1
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+        if let sample, !(sample > 0 && sample <= 1) { throw ValidationError("--sample must be a fraction in (0, 1]") }
     }
 
     func options() throws -> QueryOptions {
-        try Self.options(threads: threads, noVerify: noVerify, aliases: aliases, defines: defines)
+        var o = try Self.options(threads: threads, noVerify: noVerify, aliases: aliases, defines: defines)
+        o.limit = limit
+        o.sample = sample.map { Sampling(fraction: $0, seed: seed) }
+        return o
     }
 
     /// Query options from the values of these flags (also for commands whose --where is optional).

@@ -102,8 +102,14 @@ struct SimulateCommand: ParsableCommand {
                 let sim = RecoSimulator(run: runNumber, seed: seed, beam: physics, energy: energy, signalRate: signalRate, massMeV: mass,
                                         profile: profile)
                 let writer = try EVCWriter(path: output, schema: sim.schema, options: options, metadata: metadata + [("profile", profile.rawValue)])
-                try sim.write(events: events, firstEvent: firstEvent, to: writer, threads: threads) { bar.update($0) }
-                try writer.close()
+                do {
+                    try sim.write(events: events, firstEvent: firstEvent, to: writer, threads: threads) { bar.update($0) }
+                    try writer.close()
+                } catch {
+                    // A failed simulation (a full disk) leaves no partial file behind: run it again.
+                    writer.abort()
+                    throw error
+                }
             case .raw:
                 let generator = PhysicsGenerator(beam: physics, energy: energy, signalRate: signalRate, massMeV: mass, pileUp: .window)
                 let sim = try RawSimulator(run: runNumber, seed: seed, physics: generator, map: try ConvertCommand.loadMap(map),

@@ -14,6 +14,7 @@ struct SkimCommand: ParsableCommand {
             Examples:
               darkscan skim run4242.evc --where "missing energy > 50 GeV, veto == 0" -o candidates.evc
               darkscan skim 'runs/*.evc' --where "ecal_e < 50 GeV, hcal_e < 1 GeV" --select run,event,ecal_e,hcal_e -o box.evc
+              darkscan skim root://127.0.0.1//data/run4242.evc --where "veto == 0" --limit 100000 -o first.evc
               darkscan skim run.evc --where "veto == 0" --hist "ecal_e vs hcal_e: 150 bins 0 GeV .. 150 GeV, 60 bins 0 GeV .. 60 GeV @all" -o quiet.evc
               darkscan plot quiet.evc -o plots/     # the histograms kept in its metadata
 
@@ -55,7 +56,7 @@ struct SkimCommand: ParsableCommand {
 
     func validate() throws {
         guard Codec(parsing: codec) != nil else { throw ValidationError("--codec must be none, lz4, zstd or zstd-N") }
-        try ClusterLaunch.validate(files: files, partition: part, cluster: distributed)
+        try ClusterLaunch.validate(files: files, partition: part, cluster: distributed, quickLook: query.limit != nil || query.sample != nil)
         if distributed.jobDir != nil { throw ValidationError("a skim's job directory is -o; --job-dir is for count") }
     }
 

@@ -16,6 +16,13 @@ enum Terminal {
     }
 
     /// Exit code 1 with a one-line message, for bad input.
+    /// The process's peak resident memory (its own buffers: files are read, not mapped).
+    static func peakResidentBytes() -> Int {
+        var u = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &u)
+        return u.ru_maxrss * 1024
+    }
+
     static func fail(_ e: Error) -> ExitCode {
         error("\(e)")
         return ExitCode(1)

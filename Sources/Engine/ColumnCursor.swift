@@ -1,7 +1,9 @@
 import EventFormat
 
 /// Reads one column of one cluster page by page, decoding a page only when a batch needs values
-/// from it. Batches move forward through the cluster, so each page is decoded once.
+/// from it. Batches move forward through the cluster, so each page is decoded once. Stored bytes
+/// are read (`pread`, or from a remote file's read-ahead) a window of pages at a time into this
+/// worker's own buffer: a file that shrinks or fails gives an error, never a signal.
 final class ColumnCursor {
     let file: EVCFile
     let cluster: ClusterInfo
@@ -14,12 +16,19 @@ final class ColumnCursor {
     private let page: ColumnBuffer
     private let span: ColumnBuffer
     private let scratch: ColumnBuffer
+    private let stored: ColumnBuffer
+    /// The pages whose stored bytes are in `stored`, which starts at file offset `storedBase`.
+    private var fetched = 0..<0
+    private var storedBase = 0
+    /// A read takes the pages after the one needed too, up to this many bytes in all.
+    static let fetchBytes = 1 << 20
 
     /// Decode buffers of one column, kept by a worker from cluster to cluster so that a new
     /// cluster does not fault in fresh pages of memory.
     final class Buffers {
         let page, span: ColumnBuffer
         let scratch = ColumnBuffer(type: .uint8)
+        let stored = ColumnBuffer(type: .uint8)
         init(_ type: ScalarType) {
             page = ColumnBuffer(type: type)
             span = ColumnBuffer(type: type)
@@ -35,6 +44,7 @@ final class ColumnCursor {
         page = buffers.page
         span = buffers.span
         scratch = buffers.scratch
+        stored = buffers.stored
         var s = [0]
         for p in cluster.columns[column].pages { s.append(s.last! + p.count) }
         starts = s
@@ -54,9 +64,27 @@ final class ColumnCursor {
 
     private func load(_ p: Int) throws(EVCError) {
         guard p != current else { return }
+        if !fetched.contains(p) { try fetch(from: p) }
         page.resize(starts[p + 1] - starts[p])
-        try file.decodePage(cluster: cluster, column: column, page: p, into: page.mutableRawBytes, scratch: scratch, verify: verify)
+        try file.decodePage(cluster: cluster, column: column, page: p, stored: stored.rawBytes, at: storedBase,
+                            into: page.mutableRawBytes, scratch: scratch, verify: verify)
         current = p
+    }
+
+    /// Reads the stored bytes of page `p` and of the pages after it that fit in `fetchBytes`.
+    private func fetch(from p: Int) throws(EVCError) {
+        let pages = cluster.columns[column].pages
+        var lo = pages[p].offset, hi = pages[p].offset + pages[p].storedSize
+        var q = p + 1
+        while q < pages.count {
+            let nlo = min(lo, pages[q].offset), nhi = max(hi, pages[q].offset + pages[q].storedSize)
+            guard nhi - nlo <= ColumnCursor.fetchBytes else { break }
+            (lo, hi) = (nlo, nhi)
+            q += 1
+        }
+        fetched = 0..<0
+        storedBase = try file.readStoredPages(cluster: cluster, column: column, pages: p..<q, into: stored)
+        fetched = p..<q
     }
 
     /// The statistics of the pages holding the elements `range`, merged (nothing is decoded),

@@ -11,6 +11,9 @@ public struct ScanOptions: Sendable {
     /// Only the clusters with these indices in each file (a partition of a distributed job,
     /// Formats/DISTRIBUTED.md); nil: every cluster.
     public var clusters: Range<Int>? = nil
+    /// Read only the first `limit` events, or a sample of the clusters (see `Sampling`).
+    public var limit: Int? = nil
+    public var sample: Sampling? = nil
     public init(threads: Int) { self.threads = max(1, threads) }
 }
 
@@ -38,12 +41,20 @@ public struct Scan: Sendable {
     final class Next: @unchecked Sendable {
         private let lock = DispatchSemaphore(value: 1)
         private var value = 0
+        private var stopped = false
         func take(_ limit: Int) -> Int? {
             lock.wait()
             defer { lock.signal() }
-            guard value < limit else { return nil }
+            guard value < limit, !stopped else { return nil }
             value += 1
             return value - 1
+        }
+        /// After a failure no further unit is started: the scan ends with that error (a remote
+        /// file that stopped answering fails each unit only after its timeouts).
+        func stop() {
+            lock.wait()
+            stopped = true
+            lock.signal()
         }
     }
 
@@ -71,12 +82,25 @@ public struct Scan: Sendable {
         var output: EventBatch?
     }
 
-    func units() throws(EVCError) -> [Unit] {
-        var out: [Unit] = []
-        for (fi, f) in dataset.files.enumerated() {
-            for c in try f.clusters() where options.clusters?.contains(c.index) ?? true { out.append(Unit(file: fi, cluster: c)) }
+    /// Every cluster of the dataset in file order, named but not loaded: each unit's page index
+    /// is read when a worker takes it (`ReadAhead`).
+    func units() -> [ReadAhead.Ref] {
+        var refs = ReadAhead.refs(dataset.files)
+        if let c = options.clusters { refs = refs.filter { c.contains($0.cluster) } }
+        if let s = options.sample { refs = refs.filter { s.keeps(file: $0.file, cluster: $0.cluster) } }
+        if let n = options.limit { refs = ReadAhead.clip(refs, files: dataset.files, to: n) }
+        return refs
+    }
+
+    /// The columns a scan reads: the query's, and the output's when skimming.
+    func columnsRead(output: Schema?) -> Set<Int> {
+        var needed = query.columns
+        let schema = dataset.schema
+        for oc in output?.columns ?? [] {
+            let name = output!.fields[oc.fieldIndex].name
+            if let ic = schema.columns.first(where: { schema.fields[$0.fieldIndex].name == name && $0.role == oc.role }) { needed.insert(ic.index) }
         }
-        return out
+        return needed
     }
 
     /// Counts the cut flow. `progress` gets the events scanned so far.
@@ -99,7 +123,10 @@ public struct Scan: Sendable {
     }
 
     func run(output: Schema?, sink: ((EventBatch) throws(EVCError) -> Void)?, progress: ((Int) -> Void)?) throws(EVCError) -> CutFlow {
-        let all = try units()
+        let all = units()
+        // Read ahead a few units per thread: enough bytes in flight to keep a disk or a remote
+        // server streaming while the workers decode, few enough to bound memory.
+        let ahead = ReadAhead(files: dataset.files, refs: all, columns: columnsRead(output: output), depth: options.threads * 2 + 2)
         var flow = CutFlow(names: query.cuts.map(\.name), weighted: query.weight != nil, nMinusOne: options.nMinusOne)
         // Clusters are taken in windows, merged in order after each. A skim holds a window's
         // survivors in memory, so its windows are short; a count holds only counts.
@@ -112,21 +139,31 @@ public struct Scan: Sendable {
         window = HistogramFiller.window(window, query, threads: options.threads)
         var done = 0, events = 0
         while done < all.count {
-            let batch = Array(all[done..<min(all.count, done + window)])
+            let batch = all[done..<min(all.count, done + window)]
             let slots = Slots(batch.count)
             let next = Next()
+            let first = done
             let work: @Sendable (Int) -> Void = { worker in
                 while let k = next.take(batch.count) {
                     do throws(EVCError) {
-                        slots.results[k] = .success(try self.process(batch[k], output: output, buffers: pools[worker]))
+                        var cluster = try ahead.take(first + k)
+                        // `--limit`: the events after it are not read (statistics of the whole
+                        // cluster still bound those of its first events).
+                        if let n = batch[first + k].events { cluster.eventCount = n }
+                        let unit = Unit(file: batch[first + k].file, cluster: cluster)
+                        slots.results[k] = .success(try self.process(unit, output: output, buffers: pools[worker]))
                     } catch {
                         slots.results[k] = .failure(error)
+                        next.stop()
                     }
+                    ahead.done(first + k)
                 }
             }
             if options.threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: min(options.threads, batch.count)) { work($0) } }
             for r in slots.results {
-                let u = try r!.get()
+                // A unit never started lies after the failed one, whose error is thrown first.
+                guard let r else { continue }
+                let u = try r.get()
                 flow.add(u.flow)
                 if let out = u.output, out.eventCount > 0 { try sink!(out) }
                 events += u.flow.total

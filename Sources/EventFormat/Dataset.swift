@@ -9,15 +9,31 @@ public final class EVCDataset: Sendable {
     public var schema: Schema { files[0].schema }
     public var eventCount: Int { files.reduce(0) { $0 + $1.eventCount } }
 
-    public init(paths: [String]) throws(EVCError) {
+    /// Opens every file (footers only, 16 at once) and checks that their schemas agree. Paths
+    /// may be local or `root://` / `http(s)://` URLs.
+    public convenience init(paths: [String]) throws(EVCError) {
+        try self.init(paths: paths, openWidth: 16)
+    }
+
+    /// The same, opening `openWidth` files at once.
+    public init(paths: [String], openWidth: Int) throws(EVCError) {
         let expanded = try EVCDataset.expand(paths)
         guard !expanded.isEmpty else { throw EVCError(.badArgument, "no input files") }
-        var files: [EVCFile] = []
-        for p in expanded {
-            let f = try EVCFile(path: p)
-            if let first = files.first, let diff = first.schema.firstDifference(from: f.schema) {
-                throw EVCError(.schemaMismatch, "schema differs from \(first.path): \(diff)", path: p)
+        // The first file alone, so that every other can share its schema's storage.
+        let first = try EVCFile(path: expanded[0])
+        let rest = Array(expanded.dropFirst())
+        let opened = Parallel.map(rest.count, width: openWidth) { (i) -> Result<EVCFile, EVCError> in
+            Result { () throws(EVCError) in try EVCFile(source: ByteSources.open(rest[i]), schemaLike: first.schema) }
+        }
+        var files = [first]
+        files.reserveCapacity(expanded.count)
+        for r in opened {
+            let f = try r.get()
+            if let diff = first.schema.firstDifference(from: f.schema) {
+                throw EVCError(.schemaMismatch, "schema differs from \(first.path): \(diff)", path: f.path)
             }
+            // An idle local file keeps no descriptor (the pool reopens it when read).
+            f.source.relinquish()
             files.append(f)
         }
         self.files = files
@@ -40,6 +56,10 @@ public final class EVCDataset: Sendable {
     public static func expand(_ args: [String]) throws(EVCError) -> [String] {
         var out: [String] = []
         for a in args {
+            if ByteSources.isRemote(a) {
+                out += try expandRemote(a)
+                continue
+            }
             var st = stat()
             if let m = JobManifest.location(of: a) {
                 let manifest = try JobManifest(path: m)
@@ -58,6 +78,22 @@ public final class EVCDataset: Sendable {
             }
         }
         return out
+    }
+
+    /// A remote argument: `root://host//dir/` gives the directory's `*.evc` files, a pattern in
+    /// the last path component is matched against the directory's listing (sorted); anything
+    /// else is taken as a file.
+    static func expandRemote(_ url: String) throws(EVCError) -> [String] {
+        guard url.hasPrefix("root://") || url.hasPrefix("roots://") || url.hasPrefix("xroot://") else { return [url] }
+        let slash = url.lastIndex(of: "/")!
+        let dir = String(url[...slash]), last = String(url[url.index(after: slash)...])
+        let pattern = last.isEmpty ? "*.evc" : last
+        guard last.isEmpty || last.contains(where: { "*?[".contains($0) }) else { return [url] }
+        let matches = try XRootDFile.list(dir).filter { fnmatch(pattern, $0, 0) == 0 }.map { dir + $0 }
+        guard !matches.isEmpty else {
+            throw EVCError(.badArgument, last.isEmpty ? "directory holds no .evc files" : "pattern matches no files", path: url)
+        }
+        return matches
     }
 
     static func glob(_ pattern: String) -> [String] {
@@ -96,11 +132,15 @@ public struct BatchSequence: Sendable {
         let seq: BatchSequence
         var file = 0, cluster = 0, event = 0, base = 0
 
+        /// The index of the cluster being read, loaded when it is entered.
+        var info: ClusterInfo? = nil
+
         public mutating func next() throws(EVCError) -> EventBatch? {
             while file < seq.files.count {
                 let f = seq.files[file]
                 if cluster >= f.clusterCount {
                     base += f.eventCount
+                    f.source.relinquish()
                     file += 1
                     cluster = 0
                     event = 0
@@ -110,10 +150,12 @@ public struct BatchSequence: Sendable {
                 if event >= count {
                     cluster += 1
                     event = 0
+                    info = nil
                     continue
                 }
                 let end = min(count, event + seq.batchSize)
-                var b = try f.readEvents(cluster: cluster, events: event..<end, fields: seq.fields, verify: seq.verify)
+                if info == nil { info = try f.cluster(cluster) }
+                var b = try f.readEvents(cluster: info!, events: event..<end, fields: seq.fields, verify: seq.verify)
                 b.firstEvent += base
                 event = end
                 return b

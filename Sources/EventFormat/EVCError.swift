@@ -20,6 +20,8 @@ public struct EVCError: Error, Sendable, CustomStringConvertible {
     public var path: String?
     public var offset: Int?
     public var place: String?
+    /// True for failures that may go away on retry (a remote server lost or busy).
+    public var transient = false
 
     public init(_ code: Code, _ message: String, path: String? = nil, offset: Int? = nil, place: String? = nil) {
         self.code = code
@@ -36,6 +38,12 @@ public struct EVCError: Error, Sendable, CustomStringConvertible {
         if let place { where_.append(place) }
         let loc = where_.isEmpty ? "" : " (" + where_.joined(separator: ", ") + ")"
         return "\(path ?? "<memory>")\(loc): \(message)"
+    }
+
+    func with(place: String) -> EVCError {
+        var e = self
+        if e.place == nil { e.place = place }
+        return e
     }
 
     func with(path: String) -> EVCError {

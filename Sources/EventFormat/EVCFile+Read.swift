@@ -1,19 +1,47 @@
 /// Reading values: pages decoded straight into caller buffers, whole clusters or event ranges,
 /// with column projection.
 extension EVCFile {
+    /// Reads the stored bytes of pages `pages` of `column` in `cluster` with one request into
+    /// `buffer` and returns the file offset of `buffer[0]`: the bytes from the lowest page start
+    /// to the highest page end (a column chunk's pages are contiguous in files written by the
+    /// reference writer; the pages area bounds them in any valid file).
+    public func readStoredPages(cluster: ClusterInfo, column: Int, pages: Range<Int>, into buffer: ColumnBuffer) throws(EVCError) -> Int {
+        let chunk = cluster.columns[column].pages[pages]
+        guard let lo = chunk.map(\.offset).min(), let hi = chunk.map({ $0.offset + $0.storedSize }).max() else { return 0 }
+        buffer.resize(hi - lo)
+        do throws(EVCError) {
+            try source.read([ByteRange(offset: lo, count: hi - lo)], into: buffer.mutableRawBytes)
+        } catch {
+            throw error.with(path: path).with(place: "cluster \(cluster.index), column \(schema.columns[column].path)")
+        }
+        return lo
+    }
+
     /// Decodes page `page` of column `column` in `cluster` into `dst` (exactly count × width
-    /// bytes). `scratch` holds decompressed bytes between the codec and the encoding.
+    /// bytes), reading its stored bytes first. `scratch` holds decompressed bytes between the
+    /// codec and the encoding.
     public func decodePage(
         cluster: ClusterInfo, column: Int, page: Int, into dst: UnsafeMutableRawBufferPointer,
         scratch: ColumnBuffer, verify: Bool = true
+    ) throws(EVCError) {
+        let stored = ColumnBuffer(type: .uint8)
+        let base = try readStoredPages(cluster: cluster, column: column, pages: page..<page + 1, into: stored)
+        try decodePage(cluster: cluster, column: column, page: page, stored: stored.rawBytes, at: base, into: dst, scratch: scratch, verify: verify)
+    }
+
+    /// Decodes page `page` from `stored`, bytes the caller read from the file starting at offset
+    /// `at` (they must hold the whole page).
+    public func decodePage(
+        cluster: ClusterInfo, column: Int, page: Int, stored all: UnsafeRawBufferPointer, at base: Int,
+        into dst: UnsafeMutableRawBufferPointer, scratch: ColumnBuffer, verify: Bool = true
     ) throws(EVCError) {
         let p = cluster.columns[column].pages[page]
         let col = schema.columns[column]
         func fail(_ code: EVCError.Code, _ message: String) -> EVCError {
             EVCError(code, message, path: path, offset: p.offset, place: "cluster \(cluster.index), column \(col.path), page \(page)")
         }
-        // Safe: ClusterInfo.validate checked that the page lies inside the file.
-        let stored = UnsafeRawBufferPointer(rebasing: map.bytes[p.offset..<p.offset + p.storedSize])
+        precondition(p.offset >= base && p.offset + p.storedSize <= base + all.count, "page bytes not in the buffer read for them")
+        let stored = UnsafeRawBufferPointer(rebasing: all[p.offset - base..<p.offset - base + p.storedSize])
         if verify && Checksum.xxh3(stored) != p.checksum {
             throw fail(.checksumMismatch, "page checksum does not match its bytes")
         }
@@ -42,28 +70,39 @@ extension EVCFile {
         guard !elements.isEmpty else { return }
         let chunk = cluster.columns[column]
         let w = schema.columns[column].type.width
+        // The pages that overlap `elements`, and where each starts.
+        var starts: [Int] = []
+        var pages = 0..<0
+        var first = 0
+        for (pi, p) in chunk.pages.enumerated() {
+            if first + p.count > elements.lowerBound && first < elements.upperBound {
+                if pages.isEmpty { pages = pi..<pi }
+                pages = pages.lowerBound..<pi + 1
+                starts.append(first)
+            }
+            first += p.count
+            if first >= elements.upperBound { break }
+        }
+        guard !pages.isEmpty else { return }
+        let stored = ColumnBuffer(type: .uint8)
+        let base = try readStoredPages(cluster: cluster, column: column, pages: pages, into: stored)
         let scratch = ColumnBuffer(type: .uint8)
         var pageTemp: ColumnBuffer? = nil
-        var first = 0
         out.reserve(out.count + elements.count)
-        for (pi, p) in chunk.pages.enumerated() {
-            let pageRange = first..<first + p.count
-            first += p.count
+        for (k, pi) in pages.enumerated() {
+            let p = chunk.pages[pi]
+            let pageRange = starts[k]..<starts[k] + p.count
             let overlap = pageRange.clamped(to: elements)
-            if overlap.isEmpty {
-                if pageRange.lowerBound >= elements.upperBound { break }
-                continue
-            }
             if overlap == pageRange {
                 let at = out.count
                 out.resize(at + p.count)
                 let dst = UnsafeMutableRawBufferPointer(rebasing: out.mutableRawBytes[at * w..<(at + p.count) * w])
-                try decodePage(cluster: cluster, column: column, page: pi, into: dst, scratch: scratch, verify: verify)
+                try decodePage(cluster: cluster, column: column, page: pi, stored: stored.rawBytes, at: base, into: dst, scratch: scratch, verify: verify)
             } else {
                 let temp = pageTemp ?? ColumnBuffer(type: out.type, capacity: p.count)
                 pageTemp = temp
                 temp.resize(p.count)
-                try decodePage(cluster: cluster, column: column, page: pi, into: temp.mutableRawBytes, scratch: scratch, verify: verify)
+                try decodePage(cluster: cluster, column: column, page: pi, stored: stored.rawBytes, at: base, into: temp.mutableRawBytes, scratch: scratch, verify: verify)
                 out.append(temp, range: (overlap.lowerBound - pageRange.lowerBound)..<(overlap.upperBound - pageRange.lowerBound))
             }
         }
@@ -72,9 +111,12 @@ extension EVCFile {
     /// Reads events `events` (cluster-relative) of `cluster` for the fields `fields` (indices
     /// into `schema.fields`; nil reads all). List offsets come back batch-relative.
     public func readEvents(cluster ci: Int, events: Range<Int>? = nil, fields: [Int]? = nil, verify: Bool = true) throws(EVCError) -> EventBatch {
-        let all = try clusters()
-        guard all.indices.contains(ci) else { throw EVCError(.badArgument, "no cluster \(ci) (the file has \(all.count))", path: path) }
-        let cluster = all[ci]
+        try readEvents(cluster: cluster(ci), events: events, fields: fields, verify: verify)
+    }
+
+    /// The same for a cluster whose index the caller holds.
+    public func readEvents(cluster: ClusterInfo, events: Range<Int>? = nil, fields: [Int]? = nil, verify: Bool = true) throws(EVCError) -> EventBatch {
+        let ci = cluster.index
         let range = events ?? 0..<cluster.eventCount
         guard range.lowerBound >= 0, range.upperBound <= cluster.eventCount else {
             throw EVCError(.badArgument, "events \(range) lie outside cluster \(ci) of \(cluster.eventCount)", path: path)

@@ -52,31 +52,41 @@ enum Block {
         return w.bytes
     }
 
-    /// Reads and checks the block at `offset` of `file`: its tag must be `expected`, it must lie
-    /// inside the file and its checksum must match. Returns the payload.
-    static func read(_ file: UnsafeRawBufferPointer, at offset: Int, expected: BlockTag) throws(EVCError) -> UnsafeRawBufferPointer {
-        guard offset >= 0, offset <= file.count - Layout.blockOverhead else {
-            throw EVCError(.truncated, "\(expected.name) block at \(offset) lies past the end of the \(file.count)-byte file", offset: offset)
+    /// Reads and checks the block at `offset` of `source` (its header, then its payload and
+    /// checksum): its tag must be `expected`, it must lie inside the file and its checksum must
+    /// match. Returns the payload.
+    static func read(_ source: ByteSource, at offset: Int, expected: BlockTag) throws(EVCError) -> [UInt8] {
+        let size = source.size
+        guard offset >= 0, offset <= size - Layout.blockOverhead else {
+            throw EVCError(.truncated, "\(expected.name) block at \(offset) lies past the end of the \(size)-byte file", offset: offset)
         }
-        let tag = UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        let head = try source.bytes(at: offset, count: Layout.blockHeaderSize)
+        let length = try head.withBytes { (h) throws(EVCError) in try checkHeader(h, at: offset, expected: expected, fileSize: size) }
+        var body = try source.bytes(at: offset + Layout.blockHeaderSize, count: length + 8)
+        let stored = body.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: length, as: UInt64.self)) }
+        body.removeLast(8)
+        guard Checksum.xxh3(body) == stored else {
+            throw EVCError(.checksumMismatch, "\(expected.name) block checksum does not match its bytes", offset: offset)
+        }
+        return body
+    }
+
+    /// Checks a block's 16-byte header (tag, flags, payload length within a file of `fileSize`
+    /// bytes) and returns the payload length.
+    static func checkHeader(_ file: UnsafeRawBufferPointer, at offset: Int, expected: BlockTag, fileSize: Int) throws(EVCError) -> Int {
+        let tag = UInt32(littleEndian: file.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
         guard tag == expected.rawValue else {
             throw EVCError(.corrupt, "expected a \(expected.name) block, found tag 0x\(String(tag, radix: 16))", offset: offset)
         }
-        let flags = UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+        let flags = UInt32(littleEndian: file.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
         guard flags == 0 else {
             throw EVCError(.unknownFeature, "\(expected.name) block has unknown flags 0x\(String(flags, radix: 16))", offset: offset + 4)
         }
-        let length = UInt64(littleEndian: file.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
-        guard length <= UInt64(file.count - offset - Layout.blockOverhead) else {
+        let length = UInt64(littleEndian: file.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        guard length <= UInt64(fileSize - offset - Layout.blockOverhead) else {
             throw EVCError(.truncated, "\(expected.name) block claims \(length) payload bytes; the file ends first", offset: offset + 8)
         }
-        let start = offset + Layout.blockHeaderSize
-        let payload = UnsafeRawBufferPointer(rebasing: file[start..<start + Int(length)])
-        let stored = UInt64(littleEndian: file.loadUnaligned(fromByteOffset: start + Int(length), as: UInt64.self))
-        guard Checksum.xxh3(payload) == stored else {
-            throw EVCError(.checksumMismatch, "\(expected.name) block checksum does not match its bytes", offset: offset)
-        }
-        return payload
+        return Int(length)
     }
 }
 
@@ -95,17 +105,25 @@ struct Trailer: Equatable {
     }
 
     /// Parses the trailer that ends at `end`. Errors say what is wrong; offsets are absolute.
-    static func read(_ file: UnsafeRawBufferPointer, endingAt end: Int) throws(EVCError) -> Trailer {
+    static func read(_ source: ByteSource, endingAt end: Int) throws(EVCError) -> Trailer {
         let start = end - Layout.trailerSize
         guard start >= Layout.headerSize else {
             throw EVCError(.truncated, "file of \(end) bytes is too short to hold a header and a trailer", offset: 0)
         }
-        let magic = Array(file[end - 8..<end])
+        let bytes = try source.bytes(at: start, count: Layout.trailerSize)
+        return try bytes.withBytes { (b) throws(EVCError) in try parse(b, at: start) }
+    }
+
+    /// Parses the 32 trailer bytes `t`, which start at byte `start` of the file.
+    static func parse(_ t: UnsafeRawBufferPointer, at start: Int) throws(EVCError) -> Trailer {
+        let end = start + Layout.trailerSize
+        let file = UnsafeRawBufferPointer(rebasing: t[0..<Layout.trailerSize])
+        let magic = Array(file[24..<32])
         guard magic == Layout.trailerMagic else {
             throw EVCError(.incomplete, "no EVC trailer at the end: the file was not closed (interrupted write?) or is truncated; `darkscan recover` restores its complete clusters", offset: end - 8)
         }
-        let fields = UnsafeRawBufferPointer(rebasing: file[start..<start + 16])
-        let sum = UInt64(littleEndian: file.loadUnaligned(fromByteOffset: start + 16, as: UInt64.self))
+        let fields = UnsafeRawBufferPointer(rebasing: file[0..<16])
+        let sum = UInt64(littleEndian: file.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
         guard Checksum.xxh3(fields) == sum else {
             throw EVCError(.checksumMismatch, "trailer checksum does not match its bytes", offset: start)
         }

@@ -32,21 +32,21 @@ public enum Recovery {
             }
         }
         var report = Report(path: path, outputPath: output)
-        let map = try MappedFile(path: path)
-        if (try? EVCFile(map: map)) != nil {
+        let source = try LocalFile(path: path)
+        if (try? EVCFile(source: source)) != nil {
             report.alreadyComplete = true
             report.outputPath = path
             return report
         }
         let scan: Scan
         do throws(EVCError) {
-            scan = try walk(map.bytes)
+            scan = try walk(source)
         } catch {
             throw error.with(path: path)
         }
         report.clustersKept = scan.clusters.count
         report.eventsKept = scan.clusters.reduce(0) { $0 + $1.eventCount }
-        report.bytesDropped = map.bytes.count - scan.end
+        report.bytesDropped = source.size - scan.end
         report.eventsLost = scan.lostEvents
         report.stopReason = scan.stopReason
 
@@ -85,51 +85,67 @@ public enum Recovery {
         var lostEvents: Int?
     }
 
-    /// Walks the blocks of `bytes`. With `checkPages` every page checksum is verified; with
-    /// `strict` the trailer after each footer block must be intact and point at that footer.
+    /// Walks the blocks of the in-memory file `bytes`; see `walk(_:checkPages:strict:)`.
     static func walk(_ bytes: UnsafeRawBufferPointer, checkPages: Bool = true, strict: Bool = false) throws(EVCError) -> Scan {
-        _ = try FileHeader.check(bytes)
-        let schemaPayload = try Block.read(bytes, at: Layout.headerSize, expected: .schema)
-        var r = ByteReader(schemaPayload, fileOffset: Layout.headerSize + Layout.blockHeaderSize, context: "schema block")
-        let schema = try SchemaCoding.read(&r)
-        var scan = Scan(schema: schema, end: Layout.headerSize + Layout.blockOverhead + schemaPayload.count)
+        try walk(MemoryFile(Array(bytes)), checkPages: checkPages, strict: strict)
+    }
+
+    /// Walks the blocks of `source`, reading each block and page through it. With `checkPages`
+    /// every page checksum is verified; with `strict` the trailer after each footer block must
+    /// be intact and point at that footer.
+    static func walk(_ source: ByteSource, checkPages: Bool = true, strict: Bool = false) throws(EVCError) -> Scan {
+        let size = source.size
+        let head = try source.bytes(at: 0, count: min(Layout.headerSize, size))
+        _ = try head.withBytes { (b) throws(EVCError) in try FileHeader.check(b) }
+        let schemaBlock = try Block.read(source, at: Layout.headerSize, expected: .schema)
+        let schema = try schemaBlock.withBytes { (b) throws(EVCError) in
+            var r = ByteReader(b, fileOffset: Layout.headerSize + Layout.blockHeaderSize, context: "schema block")
+            return try SchemaCoding.read(&r)
+        }
+        var scan = Scan(schema: schema, end: Layout.headerSize + Layout.blockOverhead + schemaBlock.count)
         var position = scan.end
         var events = 0
-        while position < bytes.count {
-            guard position + Layout.blockOverhead <= bytes.count else {
+        let pageBytes = ColumnBuffer(type: .uint8)
+        while position < size {
+            guard position + Layout.blockOverhead <= size else {
                 scan.stopReason = "file ends inside a block header at byte \(position)"
                 break
             }
-            let tagRaw = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self))
+            let tagRaw = try source.bytes(at: position, count: 4).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
             guard let tag = BlockTag(rawValue: tagRaw), tag != .schema else {
                 scan.stopReason = "no block starts at byte \(position) (tag 0x\(String(tagRaw, radix: 16)))"
                 break
             }
-            let payload: UnsafeRawBufferPointer
+            let block: [UInt8]
             do throws(EVCError) {
-                payload = try Block.read(bytes, at: position, expected: tag)
+                block = try Block.read(source, at: position, expected: tag)
             } catch {
                 scan.stopReason = "\(tag.name) block at byte \(position): \(error.message)"
-                if tag == .cluster { scan.lostEvents = lostEvents(bytes, position) }
+                if tag == .cluster { scan.lostEvents = lostEvents(source, position) }
                 break
             }
-            let blockEnd = position + Layout.blockOverhead + payload.count
+            let blockEnd = position + Layout.blockOverhead + block.count
             switch tag {
             case .cluster:
-                var cr = ByteReader(payload, fileOffset: position + Layout.blockHeaderSize, context: "cluster block")
                 let cluster: ClusterInfo
                 do throws(EVCError) {
-                    cluster = try ClusterInfo.read(&cr)
+                    cluster = try block.withBytes { (payload) throws(EVCError) in
+                        var cr = ByteReader(payload, fileOffset: position + Layout.blockHeaderSize, context: "cluster block")
+                        return try ClusterInfo.read(&cr)
+                    }
                     guard cluster.index == scan.clusters.count, cluster.firstEvent == events, cluster.pagesOffset == blockEnd else {
                         throw EVCError(.corrupt, "cluster block out of sequence")
                     }
-                    guard cluster.pagesOffset + cluster.pagesLength <= bytes.count else {
+                    guard cluster.pagesOffset + cluster.pagesLength <= size else {
                         throw EVCError(.truncated, "its pages end at byte \(cluster.pagesOffset + cluster.pagesLength), past the end of the file")
                     }
-                    try cluster.validate(schema: schema, fileSize: bytes.count)
-                    for chunk in cluster.columns where checkPages {
+                    try cluster.validate(schema: schema, fileSize: size)
+                    for chunk in cluster.columns where checkPages && !chunk.pages.isEmpty {
+                        let lo = chunk.pages.map(\.offset).min()!, hi = chunk.pages.map { $0.offset + $0.storedSize }.max()!
+                        pageBytes.resize(hi - lo)
+                        try source.read([ByteRange(offset: lo, count: hi - lo)], into: pageBytes.mutableRawBytes)
                         for p in chunk.pages {
-                            let stored = UnsafeRawBufferPointer(rebasing: bytes[p.offset..<p.offset + p.storedSize])
+                            let stored = UnsafeRawBufferPointer(rebasing: pageBytes.rawBytes[p.offset - lo..<p.offset - lo + p.storedSize])
                             guard Checksum.xxh3(stored) == p.checksum else {
                                 throw EVCError(.checksumMismatch, "page at byte \(p.offset) fails its checksum")
                             }
@@ -137,24 +153,24 @@ public enum Recovery {
                     }
                 } catch {
                     scan.stopReason = "cluster \(scan.clusters.count) at byte \(position): \(error.message)"
-                    scan.lostEvents = lostEvents(bytes, position)
+                    scan.lostEvents = lostEvents(source, position)
                     return scan
                 }
                 scan.summaries.append(ClusterSummary(firstEvent: events, eventCount: cluster.eventCount, blockOffset: position,
-                                                     blockSize: Layout.blockOverhead + payload.count))
+                                                     blockSize: Layout.blockOverhead + block.count))
                 scan.clusters.append(cluster)
                 events += cluster.eventCount
                 position = cluster.pagesOffset + cluster.pagesLength
                 scan.end = position
             case .footer:
-                if let f = try? Footer.parse(payload, fileOffset: position + Layout.blockHeaderSize) {
+                if let f = try? block.withBytes({ (b) throws(EVCError) in try Footer.parse(b, fileOffset: position + Layout.blockHeaderSize) }) {
                     scan.metadata = f.metadata
                 } else if strict {
                     scan.stopReason = "footer block at byte \(position) does not parse"
                     return scan
                 }
                 if strict {
-                    let t = try? Trailer.read(bytes, endingAt: min(blockEnd + Layout.trailerSize, bytes.count))
+                    let t = try? Trailer.read(source, endingAt: min(blockEnd + Layout.trailerSize, size))
                     guard t == Trailer(footerOffset: position, footerSize: blockEnd - position) else {
                         scan.stopReason = "trailer at byte \(blockEnd) is damaged or does not point at the footer before it"
                         return scan
@@ -169,10 +185,10 @@ public enum Recovery {
     }
 
     /// The event count of a damaged cluster block, if its fixed fields can still be read.
-    static func lostEvents(_ bytes: UnsafeRawBufferPointer, _ position: Int) -> Int? {
+    static func lostEvents(_ source: ByteSource, _ position: Int) -> Int? {
         let at = position + Layout.blockHeaderSize + 4 + 16
-        guard at + 8 <= bytes.count else { return nil }
-        let n = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+        guard at + 8 <= source.size, let b = try? source.bytes(at: at, count: 8) else { return nil }
+        let n = b.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         return n < 1 << 40 ? Int(n) : nil
     }
 }

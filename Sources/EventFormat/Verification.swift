@@ -38,7 +38,7 @@ extension EVCFile {
         // Walk every block from the start: the schema block, cluster blocks and checkpoint
         // footers are what recovery relies on, so they must be intact too.
         do throws(EVCError) {
-            let scan = try Recovery.walk(map.bytes, checkPages: false, strict: true)
+            let scan = try Recovery.walk(source, checkPages: false, strict: true)
             if let reason = scan.stopReason { report.problems.append(VerifyProblem(message: "block walk: \(reason)")) }
             if scan.schema != schema { report.problems.append(VerifyProblem(offset: Layout.headerSize, message: "schema block differs from the footer's schema")) }
             if scan.stopReason == nil && scan.clusters != clusters {
@@ -50,9 +50,11 @@ extension EVCFile {
         // The cluster blocks are copies of the index entries: check them too (recovery uses them).
         for (i, s) in clusterSummaries.enumerated() {
             do throws(EVCError) {
-                let payload = try Block.read(map.bytes, at: s.blockOffset, expected: .cluster)
-                var r = ByteReader(payload, fileOffset: s.blockOffset + Layout.blockHeaderSize, context: "cluster block")
-                let c = try ClusterInfo.read(&r)
+                let payload = try Block.read(source, at: s.blockOffset, expected: .cluster)
+                let c = try payload.withBytes { (b) throws(EVCError) in
+                    var r = ByteReader(b, fileOffset: s.blockOffset + Layout.blockHeaderSize, context: "cluster block")
+                    return try ClusterInfo.read(&r)
+                }
                 if c != clusters[i] { report.problems.append(VerifyProblem(cluster: i, offset: s.blockOffset, message: "cluster block differs from the index")) }
             } catch {
                 report.problems.append(VerifyProblem(cluster: i, offset: error.offset, message: error.message))

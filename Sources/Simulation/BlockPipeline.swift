@@ -43,6 +43,9 @@ enum BlockPipeline {
             room.wait()
             if let e = failure.error {
                 inFlight.wait()
+                // Give the slot back: libdispatch traps when a semaphore is freed below its
+                // initial value (the "Illegal instruction" a full disk used to end in).
+                room.signal()
                 throw e
             }
             queue.async(group: inFlight) {

@@ -60,6 +60,10 @@ uint32_t dk_crc32c_portable(uint32_t crc, const void *data, size_t len);
 /// Offset of the first occurrence of the 4 bytes `pattern` in `data[0..<len]`, or -1.
 ptrdiff_t dk_find4(const uint8_t *data, size_t len, const uint8_t pattern[4]);
 
+/// Reads up to `n` bytes at `offset` of `fd` only if they are in the page cache (preadv2 with
+/// RWF_NOWAIT): the byte count, or -1 when they are not (or the call is not supported).
+long dk_pread_cached(int fd, void *buf, size_t n, int64_t offset);
+
 #ifdef __cplusplus
 }
 #endif
