@@ -17,7 +17,15 @@ enum Terminal {
 
     /// Exit code 1 with a one-line message, for bad input.
     /// The process's peak resident memory (its own buffers: files are read, not mapped).
+    /// This process's peak resident memory: VmHWM of /proc/self/status, which exec resets.
+    /// (getrusage's ru_maxrss is kept across exec, so a child spawned by a large process would
+    /// report its parent's size.)
     static func peakResidentBytes() -> Int {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kb = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") {
+            return kb * 1024
+        }
         var u = rusage()
         getrusage(Int32(RUSAGE_SELF.rawValue), &u)
         return u.ru_maxrss * 1024
