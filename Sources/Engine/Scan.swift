@@ -171,6 +171,12 @@ public struct Scan: Sendable {
         let view = BatchView(schema: file.schema, cursors: cursors)
         let ev = Evaluator(view: view)
         var out = output.map { EventBatch(schema: $0) }
+        // A skim gathers the output columns the cuts read batch by batch, while their values are
+        // in cache; the others column by column once the cluster's survivors are known, so that
+        // each page is decoded and gathered from while it is in cache.
+        let hot = outputMap.filter { query.columns.contains($0.input) }
+        let cold = outputMap.filter { !query.columns.contains($0.input) }
+        var survivors = Survivors()
 
         var pageTruth = [Truth](repeating: .unknown, count: cuts.count)
         var pageTruthUntil = [Int](repeating: 0, count: cuts.count)
@@ -218,10 +224,14 @@ public struct Scan: Sendable {
             if options.nMinusOne { try countNMinusOne(ev, truths, end - start, &flow) }
             if out != nil && !sel.isEmpty {
                 let kept = sel.indices()
-                try gather(view, kept, outputMap, into: out!)
-                out!.noteAppendedEvents(kept.count)
+                survivors.add(start..<end, kept)
+                try gather(view, kept, hot, into: out!)
             }
             start = end
+        }
+        if out != nil && survivors.count > 0 {
+            try gather(view, survivors, cold, into: out!)
+            out!.noteAppendedEvents(survivors.count)
         }
         return UnitResult(flow: flow, output: out)
     }
@@ -263,31 +273,5 @@ public struct Scan: Sendable {
                 flow.nMinusOne![lastFailed[i]] += 1
             }
         }
-    }
-
-    /// Appends the selected events of the batch to `out` (only output columns are read here, and
-    /// only for batches with survivors).
-    func gather(_ view: BatchView, _ sel: UnsafeBufferPointer<Int32>, _ map: [(out: Int, input: Int)], into out: EventBatch) throws(EVCError) {
-        let schema = view.schema
-        for (oc, ic) in map {
-            let col = schema.columns[ic]
-            let field = schema.fields[col.fieldIndex]
-            let dst = out.columns[oc]!
-            let w = col.type.width
-            if let per = field.elementsPerEvent {
-                Gather.fixed(try view.values(ic, per: per), width: w, per: per, sel, to: dst)
-            } else if col.role == .offsets {
-                Gather.offsets(try view.offsets(ic).ends, sel, to: dst)
-            } else {
-                let offsetsColumn = ic - (col.role == .values ? 1 : memberIndex(col.role) + 1)
-                let ends = try view.offsets(offsetsColumn).ends
-                Gather.lists(try view.listValues(ic, offsetsColumn: offsetsColumn), width: w, ends: ends, sel, to: dst)
-            }
-        }
-    }
-
-    func memberIndex(_ role: ColumnRole) -> Int {
-        if case .member(let m) = role { return m }
-        return 0
     }
 }

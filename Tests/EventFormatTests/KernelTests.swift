@@ -36,6 +36,47 @@ import Testing
         }
     }
 
+    /// Frame-of-reference and delta decoding against a plain reference, for every output width
+    /// and the bit widths that have their own unrolled loops (1-16) or not, across the 8-value
+    /// groups those loops take.
+    @Test(arguments: [1, 2, 4, 8])
+    func forAndDeltaDecodeMatchReference(width: Int) {
+        var rng = SeededRandom(seed: UInt64(width) + 500)
+        let truncate: (UInt64) -> UInt64 = { width == 8 ? $0 : $0 & ((1 << UInt64(8 * width)) - 1) }
+        for bits in Array(0...20) + [31, 32, 56, 57, 63, 64] {
+            for n in [1, 2, 7, 8, 9, 16, 63, 64, 65, 1001] {
+                let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
+                let packedValues = (0..<n).map { _ in rng.next() & mask }
+                var packed = [UInt8](repeating: 0, count: dk_bitpack_size(n, UInt32(bits)))
+                dk_bitpack(packedValues, n, UInt32(bits), &packed)
+                let reference = rng.next()
+                var out = [UInt8](repeating: 0xAA, count: n * width)
+                dk_for_decode(packed, n, UInt32(bits), reference, width, &out)
+                let expected = packedValues.map { truncate(reference &+ $0) }
+                #expect(Self.widened(out, width) == expected, "for: width \(width) bits \(bits) n \(n)")
+                // Delta: n values from n - 1 packed deltas.
+                let first = rng.next(), minDelta = rng.next() % 3 == 0 ? 0 : rng.next() >> 40
+                var deltas = [UInt8](repeating: 0, count: dk_bitpack_size(n - 1, UInt32(bits)))
+                dk_bitpack(packedValues, n - 1, UInt32(bits), &deltas)
+                dk_delta_decode(deltas, n, UInt32(bits), first, minDelta, width, &out)
+                var v = first
+                var expectedDelta = [truncate(first)]
+                for i in 0..<(n - 1) {
+                    v = v &+ minDelta &+ packedValues[i]
+                    expectedDelta.append(truncate(v))
+                }
+                #expect(Self.widened(out, width) == expectedDelta, "delta: width \(width) bits \(bits) n \(n)")
+            }
+        }
+    }
+
+    /// Little-endian values of `width` bytes as UInt64.
+    static func widened(_ bytes: [UInt8], _ width: Int) -> [UInt64] {
+        stride(from: 0, to: bytes.count, by: width).map { at in
+            (0..<width).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << UInt64(8 * $1) }
+        }
+    }
+
     @Test func statsSkipNaN() {
         var lo = 0.0, hi = 0.0
         var nans: UInt64 = 0
