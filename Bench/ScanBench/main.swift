@@ -98,6 +98,34 @@ func bound(_ file: EVCFile, _ cuts: [BoundCut], threads: Int) throws -> Int {
     return counts.v.reduce(0, +)
 }
 
+/// Where a test on a batch should switch from comparing every value into the bit mask (cost
+/// grows with the batch) to walking the index list of the selected events (cost grows with
+/// them): ns per 2048-event batch of each, for a selection of fraction f made of random bits, on
+/// values in L1. Each kernel runs with a constant that keeps every event, so it can run again on
+/// its own output and the work is the same as for any constant (both are branch-free).
+func selectionCrossover() {
+    let n = 2048, reps = 20_000
+    var rng = SystemRandomNumberGenerator()
+    let v = (0..<n).map { _ in Float.random(in: 0..<1, using: &rng) }
+    print("\nselection of one batch (\(n) events): ns per test       (Engine BatchSelection.denseFraction)")
+    print("fraction selected   dense (mask)   list   mask -> list")
+    let fractions: [Double] = [0.015625, 0.03125, 0.0625, 0.125, 0.25, 0.5, 1]
+    for f in fractions {
+        var words = [UInt64](repeating: 0, count: n / 64)
+        for i in 0..<n where Double.random(in: 0..<1, using: &rng) < f { words[i / 64] |= 1 << UInt64(i % 64) }
+        var list = [Int32](repeating: 0, count: n)
+        let count = dk_mask_indices(words, n, &list)
+        func ns(_ body: () -> Void) -> Double {
+            let t = timed(5) { for _ in 0..<reps { body() } }
+            return t.median / Double(reps) * 1e9
+        }
+        let dense = v.withUnsafeBufferPointer { p in words.withUnsafeMutableBufferPointer { w in ns { _ = dk_mask_f32(p.baseAddress!, n, 0, 2, w.baseAddress!, 1) } } }
+        let walk = v.withUnsafeBufferPointer { p in list.withUnsafeMutableBufferPointer { l in ns { _ = dk_narrow_f32(p.baseAddress!, 1, 0, 0, 2, l.baseAddress!, count) } } }
+        let convert = words.withUnsafeBufferPointer { w in list.withUnsafeMutableBufferPointer { l in ns { _ = dk_mask_indices(w.baseAddress!, n, l.baseAddress!) } } }
+        print(String(format: "%17.4f %14.0f %6.0f %14.0f", f, dense, walk, convert))
+    }
+}
+
 if ProcessInfo.processInfo.environment["SCAN_BENCH_PROFILE"] != nil {
     // For `perf record`: only the seed count on the lz4 file, one thread, for a while.
     let ds = try EVCDataset(paths: ["\(config.dir)/na64-\(config.events)-lz4.evc"])
@@ -110,6 +138,7 @@ if ProcessInfo.processInfo.environment["SCAN_BENCH_PROFILE"] != nil {
     exit(0)
 }
 
+selectionCrossover()
 for codec in config.codecs {
     let path = "\(config.dir)/na64-\(config.events)-\(codec).evc"
     if !FileManager.default.fileExists(atPath: path) {

@@ -354,3 +354,41 @@ size_t dk_mask_indices(const uint64_t *words, size_t n, int32_t *out) {
 size_t dk_mask_indices_baseline(const uint64_t *words, size_t n, int32_t *out) {
     return indices_baseline(words, n, out);
 }
+
+// ---- narrowing an index list in place
+
+// Keeps the first n indices of `list` whose value v[i * stride + offset] passes; branch-free:
+// every index is written, the count advances by the comparison (k <= j, so nothing unread is
+// overwritten).
+#define NARROW_LOOP(EXPR)                                                  \
+    for (size_t j = 0; j < n; j++) {                                       \
+        int32_t i = list[j];                                               \
+        __typeof__(*v) x = v[(size_t)i * stride + offset];                 \
+        list[k] = i;                                                       \
+        k += (EXPR) ? 1 : 0;                                               \
+    }
+
+#define NARROW_LIST(NAME, T, NE)                                                                        \
+    size_t NAME(const T *v, size_t stride, size_t offset, int op, T c, int32_t *list, size_t n) {       \
+        size_t k = 0;                                                                                   \
+        switch (op) {                                                                                   \
+        case 0: NARROW_LOOP(x < c) break;                                                               \
+        case 1: NARROW_LOOP(x <= c) break;                                                              \
+        case 2: NARROW_LOOP(x > c) break;                                                               \
+        case 3: NARROW_LOOP(x >= c) break;                                                              \
+        case 4: NARROW_LOOP(x == c) break;                                                              \
+        default: NARROW_LOOP(NE) break;                                                                 \
+        }                                                                                               \
+        return k;                                                                                       \
+    }
+
+NARROW_LIST(dk_narrow_f32, float, x < c || x > c)
+NARROW_LIST(dk_narrow_f64, double, x < c || x > c)
+NARROW_LIST(dk_narrow_u8, uint8_t, x != c)
+NARROW_LIST(dk_narrow_i8, int8_t, x != c)
+NARROW_LIST(dk_narrow_i16, int16_t, x != c)
+NARROW_LIST(dk_narrow_u16, uint16_t, x != c)
+NARROW_LIST(dk_narrow_i32, int32_t, x != c)
+NARROW_LIST(dk_narrow_u32, uint32_t, x != c)
+NARROW_LIST(dk_narrow_i64, int64_t, x != c)
+NARROW_LIST(dk_narrow_u64, uint64_t, x != c)

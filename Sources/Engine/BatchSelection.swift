@@ -16,8 +16,11 @@ struct BatchSelection: ~Copyable {
     enum Form { case all, mask, list }
 
     /// Below 1/denseFraction of the batch selected, a test walks the index list instead of
-    /// comparing the whole batch. Measured with `scan-bench --selectivity` (Bench/README.md).
-    static let denseFraction = 8
+    /// comparing the whole batch. Measured (scan-bench prints the table; Bench/README.md): a
+    /// dense float32 test costs ~90 ns per 2048-event batch whatever is selected, the list
+    /// ~0.6 ns per selected event up to 1/16 of the batch and 1-2 ns beyond, plus ~35-80 ns to
+    /// turn a mask into the list; the two meet near 1/16.
+    static let denseFraction = 16
 
     let capacity: Int
     /// Events in the batch.
@@ -122,43 +125,18 @@ struct BatchSelection: ~Copyable {
     }
 
     private func listTest(_ t: ColumnTest, _ p: UnsafeRawPointer) -> Int {
-        func run<T: Comparable>(_: T.Type, _ c: T) -> Int {
-            BatchSelection.narrow(list, count, p.assumingMemoryBound(to: T.self), stride: t.per, offset: t.offset, t.op, c)
-        }
+        let (s, o, op, l, n) = (t.per, t.offset, t.code, list, count)
         switch t.constant {
-        case .f32(let c): return run(Float.self, c)
-        case .f64(let c): return run(Double.self, c)
-        case .u8(let c): return run(UInt8.self, c)
-        case .i8(let c): return run(Int8.self, c)
-        case .i16(let c): return run(Int16.self, c)
-        case .u16(let c): return run(UInt16.self, c)
-        case .i32(let c): return run(Int32.self, c)
-        case .u32(let c): return run(UInt32.self, c)
-        case .i64(let c): return run(Int64.self, c)
-        case .u64(let c): return run(UInt64.self, c)
+        case .f32(let c): return dk_narrow_f32(p.assumingMemoryBound(to: Float.self), s, o, op, c, l, n)
+        case .f64(let c): return dk_narrow_f64(p.assumingMemoryBound(to: Double.self), s, o, op, c, l, n)
+        case .u8(let c): return dk_narrow_u8(p.assumingMemoryBound(to: UInt8.self), s, o, op, c, l, n)
+        case .i8(let c): return dk_narrow_i8(p.assumingMemoryBound(to: Int8.self), s, o, op, c, l, n)
+        case .i16(let c): return dk_narrow_i16(p.assumingMemoryBound(to: Int16.self), s, o, op, c, l, n)
+        case .u16(let c): return dk_narrow_u16(p.assumingMemoryBound(to: UInt16.self), s, o, op, c, l, n)
+        case .i32(let c): return dk_narrow_i32(p.assumingMemoryBound(to: Int32.self), s, o, op, c, l, n)
+        case .u32(let c): return dk_narrow_u32(p.assumingMemoryBound(to: UInt32.self), s, o, op, c, l, n)
+        case .i64(let c): return dk_narrow_i64(p.assumingMemoryBound(to: Int64.self), s, o, op, c, l, n)
+        case .u64(let c): return dk_narrow_u64(p.assumingMemoryBound(to: UInt64.self), s, o, op, c, l, n)
         }
-    }
-
-    /// Keeps, in place, the first `n` indices of `list` whose value passes `op c`; returns how
-    /// many. Branch-free: every index is written, the count advances by the comparison result
-    /// (writing at k <= j never overwrites an index not yet read).
-    @inline(__always)
-    static func narrow<T: Comparable>(_ list: UnsafeMutablePointer<Int32>, _ n: Int, _ v: UnsafePointer<T>, stride: Int, offset: Int,
-                                      _ op: CompareOp, _ c: T) -> Int {
-        var k = 0
-        @inline(__always) func keep(_ j: Int, _ pass: (T) -> Bool) {
-            let i = list[j]
-            list[k] = i
-            k &+= Kernels.bit(pass(v[Int(i) &* stride &+ offset]))
-        }
-        switch op {
-        case .lt: for j in 0..<n { keep(j) { $0 < c } }
-        case .le: for j in 0..<n { keep(j) { $0 <= c } }
-        case .gt: for j in 0..<n { keep(j) { $0 > c } }
-        case .ge: for j in 0..<n { keep(j) { $0 >= c } }
-        case .eq: for j in 0..<n { keep(j) { $0 == c } }
-        case .ne: for j in 0..<n { keep(j) { $0 < c || $0 > c } }
-        }
-        return k
     }
 }

@@ -209,6 +209,38 @@ import Testing
         }
     }
 
+    /// Narrowing an index list in place, strided (array elements) or not, for every type.
+    @Test(arguments: [0, 1, 17, 300, 2048])
+    func narrowedListsMatchReference(n: Int) {
+        var rng = SeededRandom(seed: UInt64(n) + 123)
+        let stride = 1 + Int(rng.next() % 3), offset = Int(rng.next() % UInt64(stride))
+        let f = (0..<n * stride).map { _ in rng.next() % 9 == 0 ? Float.nan : Float(Int(rng.next() % 100)) }
+        let d = f.map(Double.init)
+        func ints<T: FixedWidthInteger>(_: T.Type) -> [T] { (0..<n * stride).map { _ in T(truncatingIfNeeded: rng.next() % 8) } }
+        let u8 = ints(UInt8.self), i8 = ints(Int8.self), i16 = ints(Int16.self), u16 = ints(UInt16.self)
+        let i32 = ints(Int32.self), u32 = ints(UInt32.self), i64 = ints(Int64.self), u64 = ints(UInt64.self)
+        let start = (0..<n).filter { _ in rng.next() % 3 != 0 }.map(Int32.init)
+        func check<T: Comparable>(_ v: [T], _ c: T, _ op: Int32, _ what: String,
+                                  _ kernel: (UnsafePointer<T>, UnsafeMutablePointer<Int32>, Int) -> Int) {
+            var list = start + [-1]
+            let k = v.withUnsafeBufferPointer { p in kernel(p.baseAddress ?? UnsafePointer(bitPattern: 8)!, &list, start.count) }
+            let expected = start.filter { MaskKernelTests.holds(v[Int($0) * stride + offset], op, c) }
+            #expect(Array(list[0..<k]) == expected, "\(what) n \(n) op \(op) stride \(stride)")
+        }
+        for op in Int32(0)...5 {
+            check(f, 50, op, "f32") { dk_narrow_f32($0, stride, offset, op, 50, $1, $2) }
+            check(d, 50, op, "f64") { dk_narrow_f64($0, stride, offset, op, 50, $1, $2) }
+            check(u8, 3, op, "u8") { dk_narrow_u8($0, stride, offset, op, 3, $1, $2) }
+            check(i8, 3, op, "i8") { dk_narrow_i8($0, stride, offset, op, 3, $1, $2) }
+            check(i16, 3, op, "i16") { dk_narrow_i16($0, stride, offset, op, 3, $1, $2) }
+            check(u16, 3, op, "u16") { dk_narrow_u16($0, stride, offset, op, 3, $1, $2) }
+            check(i32, 3, op, "i32") { dk_narrow_i32($0, stride, offset, op, 3, $1, $2) }
+            check(u32, 3, op, "u32") { dk_narrow_u32($0, stride, offset, op, 3, $1, $2) }
+            check(i64, 3, op, "i64") { dk_narrow_i64($0, stride, offset, op, 3, $1, $2) }
+            check(u64, 3, op, "u64") { dk_narrow_u64($0, stride, offset, op, 3, $1, $2) }
+        }
+    }
+
     @Test(arguments: [0, 1, 63, 64, 65, 300, 2048, 2049])
     func indicesMatchReference(n: Int) {
         var rng = SeededRandom(seed: UInt64(n) + 99)

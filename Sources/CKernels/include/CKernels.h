@@ -68,6 +68,18 @@ size_t dk_mask_u8_baseline(const uint8_t *v, size_t n, int op, uint8_t c, uint64
 /// multiple of 64 (the dense path stores 8 positions at a time).
 size_t dk_mask_indices(const uint64_t *words, size_t n, int32_t *out);
 size_t dk_mask_indices_baseline(const uint64_t *words, size_t n, int32_t *out);
+/// Keeps, in place and in order, the first n indices i of `list` for which
+/// `v[i * stride + offset] op c` holds (op codes as above); returns how many.
+size_t dk_narrow_f32(const float *v, size_t stride, size_t offset, int op, float c, int32_t *list, size_t n);
+size_t dk_narrow_f64(const double *v, size_t stride, size_t offset, int op, double c, int32_t *list, size_t n);
+size_t dk_narrow_u8(const uint8_t *v, size_t stride, size_t offset, int op, uint8_t c, int32_t *list, size_t n);
+size_t dk_narrow_i8(const int8_t *v, size_t stride, size_t offset, int op, int8_t c, int32_t *list, size_t n);
+size_t dk_narrow_i16(const int16_t *v, size_t stride, size_t offset, int op, int16_t c, int32_t *list, size_t n);
+size_t dk_narrow_u16(const uint16_t *v, size_t stride, size_t offset, int op, uint16_t c, int32_t *list, size_t n);
+size_t dk_narrow_i32(const int32_t *v, size_t stride, size_t offset, int op, int32_t c, int32_t *list, size_t n);
+size_t dk_narrow_u32(const uint32_t *v, size_t stride, size_t offset, int op, uint32_t c, int32_t *list, size_t n);
+size_t dk_narrow_i64(const int64_t *v, size_t stride, size_t offset, int op, int64_t c, int32_t *list, size_t n);
+size_t dk_narrow_u64(const uint64_t *v, size_t stride, size_t offset, int op, uint64_t c, int32_t *list, size_t n);
 
 /// XXH3-64 (seed 0) of `len` bytes: the system libxxhash's algorithm, through an AVX2 build of
 /// its header when the CPU has AVX2. dk_xxh3_64_library always calls the shared library.
