@@ -41,6 +41,28 @@ static inline size_t popcount64(uint64_t m) { return (size_t)__builtin_popcountl
     default: MASK_SCALAR(x < c || x > c) break;                            \
     }
 
+#define MASK_INTEGER_OPS                                                   \
+    switch (op) {                                                          \
+    case 0: MASK_SCALAR(x < c) break;                                      \
+    case 1: MASK_SCALAR(x <= c) break;                                     \
+    case 2: MASK_SCALAR(x > c) break;                                      \
+    case 3: MASK_SCALAR(x >= c) break;                                     \
+    case 4: MASK_SCALAR(x == c) break;                                     \
+    default: MASK_SCALAR(x != c) break;                                    \
+    }
+
+// One loop per operator (the operator is never tested inside a loop): WORD(o) is the mask word of
+// the 64 values at p for operator o, from an inlined function whose switch then folds away.
+#define MASK_WORDS_PER_OP(WORD)                                            \
+    switch (op) {                                                          \
+    case 0: MASK_WORDS(WORD(0)) break;                                     \
+    case 1: MASK_WORDS(WORD(1)) break;                                     \
+    case 2: MASK_WORDS(WORD(2)) break;                                     \
+    case 3: MASK_WORDS(WORD(3)) break;                                     \
+    case 4: MASK_WORDS(WORD(4)) break;                                     \
+    default: MASK_WORDS(WORD(5)) break;                                    \
+    }
+
 // Whole words with SIMD: WORD computes the 64-bit compare mask of the 64 values at p.
 #define MASK_WORDS(WORD)                                                   \
     for (; w < full; w++) {                                                \
@@ -55,22 +77,29 @@ static inline size_t popcount64(uint64_t m) { return (size_t)__builtin_popcountl
 // ---- float32
 
 #if defined(__SSE2__)
-static inline uint64_t f32_word_sse2(const float *p, __m128 cc, int op) {
-    uint64_t m = 0;
-    for (int j = 0; j < 16; j++) {
-        __m128 x = _mm_loadu_ps(p + 4 * j), r;
-        switch (op) {
-        case 0: r = _mm_cmplt_ps(x, cc); break;
-        case 1: r = _mm_cmple_ps(x, cc); break;
-        case 2: r = _mm_cmpgt_ps(x, cc); break;
-        case 3: r = _mm_cmpge_ps(x, cc); break;
-        case 4: r = _mm_cmpeq_ps(x, cc); break;
-        default: r = _mm_or_ps(_mm_cmplt_ps(x, cc), _mm_cmpgt_ps(x, cc)); break;
-        }
-        m |= (uint64_t)(uint32_t)_mm_movemask_ps(r) << (4 * j);
+// The mask word of 64 floats (ps) or doubles (pd), 16 bytes per compare.
+#define SSE2_FLOAT_WORD(NAME, T, V, SFX)                                                  \
+    static inline uint64_t NAME(const T *p, V cc, int op) {                               \
+        const int lanes = 16 / (int)sizeof(T);                                            \
+        uint64_t m = 0;                                                                   \
+        for (int j = 0; j < 64 / lanes; j++) {                                            \
+            V x = _mm_loadu_##SFX(p + lanes * j), r;                                      \
+            switch (op) {                                                                 \
+            case 0: r = _mm_cmplt_##SFX(x, cc); break;                                    \
+            case 1: r = _mm_cmple_##SFX(x, cc); break;                                    \
+            case 2: r = _mm_cmpgt_##SFX(x, cc); break;                                    \
+            case 3: r = _mm_cmpge_##SFX(x, cc); break;                                    \
+            case 4: r = _mm_cmpeq_##SFX(x, cc); break;                                    \
+            default: r = _mm_or_##SFX(_mm_cmplt_##SFX(x, cc), _mm_cmpgt_##SFX(x, cc)); break; \
+            }                                                                             \
+            m |= (uint64_t)(uint32_t)_mm_movemask_##SFX(r) << (lanes * j);                \
+        }                                                                                 \
+        return m;                                                                         \
     }
-    return m;
-}
+SSE2_FLOAT_WORD(f32_word_sse2, float, __m128, ps)
+SSE2_FLOAT_WORD(f64_word_sse2, double, __m128d, pd)
+#define F32_SSE2(o) f32_word_sse2(p, cc, o)
+#define F64_SSE2(o) f64_word_sse2(p, cc, o)
 #endif
 
 static size_t mask_f32_baseline(const float *v, size_t n, int op, float c, uint64_t *words, int narrow) {
@@ -78,15 +107,7 @@ static size_t mask_f32_baseline(const float *v, size_t n, int op, float c, uint6
 #if defined(__SSE2__)
     size_t full = n / 64;
     __m128 cc = _mm_set1_ps(c);
-    // One loop per operator: the switch inside the inlined word function folds away.
-    switch (op) {
-    case 0: MASK_WORDS(f32_word_sse2(p, cc, 0)) break;
-    case 1: MASK_WORDS(f32_word_sse2(p, cc, 1)) break;
-    case 2: MASK_WORDS(f32_word_sse2(p, cc, 2)) break;
-    case 3: MASK_WORDS(f32_word_sse2(p, cc, 3)) break;
-    case 4: MASK_WORDS(f32_word_sse2(p, cc, 4)) break;
-    default: MASK_WORDS(f32_word_sse2(p, cc, 5)) break;
-    }
+    MASK_WORDS_PER_OP(F32_SSE2)
 #endif
     MASK_SCALAR_OPS
     return count;
@@ -119,51 +140,35 @@ __attribute__((target("avx2,popcnt"))) static size_t mask_f32_avx2(const float *
 }
 #endif
 
-size_t dk_mask_f32(const float *v, size_t n, int op, float c, uint64_t *words, int narrow) {
+// The entry points: the AVX2 loop when the CPU has it, and the baseline one by name for tests.
 #if DK_MASK_AVX2
-    if (dk_cpu_has_avx2()) return mask_f32_avx2(v, n, op, c, words, narrow);
+#define MASK_ENTRY(NAME, T, AVX2, BASELINE)                                                        \
+    size_t NAME(const T *v, size_t n, int op, T c, uint64_t *words, int narrow) {                   \
+        return dk_cpu_has_avx2() ? AVX2(v, n, op, c, words, narrow) : BASELINE(v, n, op, c, words, narrow); \
+    }                                                                                              \
+    size_t NAME##_baseline(const T *v, size_t n, int op, T c, uint64_t *words, int narrow) {        \
+        return BASELINE(v, n, op, c, words, narrow);                                               \
+    }
+#else
+#define MASK_ENTRY(NAME, T, AVX2, BASELINE)                                                        \
+    size_t NAME(const T *v, size_t n, int op, T c, uint64_t *words, int narrow) {                   \
+        return BASELINE(v, n, op, c, words, narrow);                                               \
+    }                                                                                              \
+    size_t NAME##_baseline(const T *v, size_t n, int op, T c, uint64_t *words, int narrow) {        \
+        return BASELINE(v, n, op, c, words, narrow);                                               \
+    }
 #endif
-    return mask_f32_baseline(v, n, op, c, words, narrow);
-}
 
-size_t dk_mask_f32_baseline(const float *v, size_t n, int op, float c, uint64_t *words, int narrow) {
-    return mask_f32_baseline(v, n, op, c, words, narrow);
-}
+MASK_ENTRY(dk_mask_f32, float, mask_f32_avx2, mask_f32_baseline)
 
 // ---- float64
-
-#if defined(__SSE2__)
-static inline uint64_t f64_word_sse2(const double *p, __m128d cc, int op) {
-    uint64_t m = 0;
-    for (int j = 0; j < 32; j++) {
-        __m128d x = _mm_loadu_pd(p + 2 * j), r;
-        switch (op) {
-        case 0: r = _mm_cmplt_pd(x, cc); break;
-        case 1: r = _mm_cmple_pd(x, cc); break;
-        case 2: r = _mm_cmpgt_pd(x, cc); break;
-        case 3: r = _mm_cmpge_pd(x, cc); break;
-        case 4: r = _mm_cmpeq_pd(x, cc); break;
-        default: r = _mm_or_pd(_mm_cmplt_pd(x, cc), _mm_cmpgt_pd(x, cc)); break;
-        }
-        m |= (uint64_t)(uint32_t)_mm_movemask_pd(r) << (2 * j);
-    }
-    return m;
-}
-#endif
 
 size_t dk_mask_f64(const double *v, size_t n, int op, double c, uint64_t *words, int narrow) {
     size_t w = 0, count = 0;
 #if defined(__SSE2__)
     size_t full = n / 64;
     __m128d cc = _mm_set1_pd(c);
-    switch (op) {
-    case 0: MASK_WORDS(f64_word_sse2(p, cc, 0)) break;
-    case 1: MASK_WORDS(f64_word_sse2(p, cc, 1)) break;
-    case 2: MASK_WORDS(f64_word_sse2(p, cc, 2)) break;
-    case 3: MASK_WORDS(f64_word_sse2(p, cc, 3)) break;
-    case 4: MASK_WORDS(f64_word_sse2(p, cc, 4)) break;
-    default: MASK_WORDS(f64_word_sse2(p, cc, 5)) break;
-    }
+    MASK_WORDS_PER_OP(F64_SSE2)
 #endif
     MASK_SCALAR_OPS
     return count;
@@ -193,23 +198,10 @@ static size_t mask_u8_baseline(const uint8_t *v, size_t n, int op, uint8_t c, ui
 #if defined(__SSE2__)
     size_t full = n / 64;
     __m128i cc = _mm_set1_epi8((char)c);
-    switch (op) {
-    case 0: MASK_WORDS(u8_word_sse2(p, cc, 0)) break;
-    case 1: MASK_WORDS(u8_word_sse2(p, cc, 1)) break;
-    case 2: MASK_WORDS(u8_word_sse2(p, cc, 2)) break;
-    case 3: MASK_WORDS(u8_word_sse2(p, cc, 3)) break;
-    case 4: MASK_WORDS(u8_word_sse2(p, cc, 4)) break;
-    default: MASK_WORDS(u8_word_sse2(p, cc, 5)) break;
-    }
+#define U8_SSE2(o) u8_word_sse2(p, cc, o)
+    MASK_WORDS_PER_OP(U8_SSE2)
 #endif
-    switch (op) {
-    case 0: MASK_SCALAR(x < c) break;
-    case 1: MASK_SCALAR(x <= c) break;
-    case 2: MASK_SCALAR(x > c) break;
-    case 3: MASK_SCALAR(x >= c) break;
-    case 4: MASK_SCALAR(x == c) break;
-    default: MASK_SCALAR(x != c) break;
-    }
+    MASK_INTEGER_OPS
     return count;
 }
 
@@ -237,50 +229,21 @@ __attribute__((target("avx2"))) static inline uint64_t u8_word_avx2(const uint8_
 __attribute__((target("avx2,popcnt"))) static size_t mask_u8_avx2(const uint8_t *v, size_t n, int op, uint8_t c, uint64_t *words, int narrow) {
     size_t w = 0, count = 0, full = n / 64;
     __m256i cc = _mm256_set1_epi8((char)c);
-    switch (op) {
-    case 0: MASK_WORDS(u8_word_avx2(p, cc, 0)) break;
-    case 1: MASK_WORDS(u8_word_avx2(p, cc, 1)) break;
-    case 2: MASK_WORDS(u8_word_avx2(p, cc, 2)) break;
-    case 3: MASK_WORDS(u8_word_avx2(p, cc, 3)) break;
-    case 4: MASK_WORDS(u8_word_avx2(p, cc, 4)) break;
-    default: MASK_WORDS(u8_word_avx2(p, cc, 5)) break;
-    }
-    switch (op) {
-    case 0: MASK_SCALAR(x < c) break;
-    case 1: MASK_SCALAR(x <= c) break;
-    case 2: MASK_SCALAR(x > c) break;
-    case 3: MASK_SCALAR(x >= c) break;
-    case 4: MASK_SCALAR(x == c) break;
-    default: MASK_SCALAR(x != c) break;
-    }
+#define U8_AVX2(o) u8_word_avx2(p, cc, o)
+    MASK_WORDS_PER_OP(U8_AVX2)
+    MASK_INTEGER_OPS
     return count;
 }
 #endif
 
-size_t dk_mask_u8(const uint8_t *v, size_t n, int op, uint8_t c, uint64_t *words, int narrow) {
-#if DK_MASK_AVX2
-    if (dk_cpu_has_avx2()) return mask_u8_avx2(v, n, op, c, words, narrow);
-#endif
-    return mask_u8_baseline(v, n, op, c, words, narrow);
-}
-
-size_t dk_mask_u8_baseline(const uint8_t *v, size_t n, int op, uint8_t c, uint64_t *words, int narrow) {
-    return mask_u8_baseline(v, n, op, c, words, narrow);
-}
+MASK_ENTRY(dk_mask_u8, uint8_t, mask_u8_avx2, mask_u8_baseline)
 
 // ---- the other integer types: rarer in cuts; plain loops the compiler vectorizes as it can.
 
 #define MASK_INTEGER(NAME, T)                                                          \
     size_t NAME(const T *v, size_t n, int op, T c, uint64_t *words, int narrow) {      \
         size_t w = 0, count = 0;                                                       \
-        switch (op) {                                                                  \
-        case 0: MASK_SCALAR(x < c) break;                                              \
-        case 1: MASK_SCALAR(x <= c) break;                                             \
-        case 2: MASK_SCALAR(x > c) break;                                              \
-        case 3: MASK_SCALAR(x >= c) break;                                             \
-        case 4: MASK_SCALAR(x == c) break;                                             \
-        default: MASK_SCALAR(x != c) break;                                            \
-        }                                                                              \
+        MASK_INTEGER_OPS                                                               \
         return count;                                                                  \
     }
 

@@ -11,7 +11,7 @@ import Query
 /// Each test picks the form from the count it starts with: dense while at least
 /// 1/`denseFraction` of the batch is selected, the list below that.
 ///
-/// One per worker, reused batch after batch: nothing is allocated per batch.
+/// One per cluster scan, reused batch after batch: nothing is allocated per batch.
 struct BatchSelection: ~Copyable {
     enum Form { case all, mask, list }
 
@@ -31,6 +31,9 @@ struct BatchSelection: ~Copyable {
     /// The list holds the selected events (in the mask form it is made on demand and kept
     /// until the next change).
     private var listValid = false
+    // Safe: both hold `capacity` rounded up to 64 events (the kernels write whole words, and the
+    // mask-to-list kernel stores 8 indices at a time), and `reset` refuses batches larger than
+    // `capacity`; the kernels touch only the first `size` events.
     private let words: UnsafeMutablePointer<UInt64>
     private let list: UnsafeMutablePointer<Int32>
 
@@ -64,7 +67,11 @@ struct BatchSelection: ~Copyable {
         listValid = true
     }
 
-    /// The selected events of the batch, ascending: valid until the selection next changes.
+    /// The selected events of the batch (indices within it), ascending: valid until the
+    /// selection next changes. After cut k of Scan.process these are the events passing cuts
+    /// 1...k — what a step that reads them one by one (weights, a skim, a histogram fill) takes.
+    /// From a mask this makes the list once; the form stays a mask, so later tests can still
+    /// run dense.
     mutating func indices() -> UnsafeBufferPointer<Int32> {
         if !listValid {
             switch form {

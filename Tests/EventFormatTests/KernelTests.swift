@@ -104,46 +104,6 @@ import Testing
     }
 }
 
-@Suite struct SelectKernelTests {
-    static func reference<T: Comparable>(_ v: [T], _ op: Int32, _ c: T) -> [Int32] {
-        v.indices.filter { i in
-            let x = v[i]
-            switch op {
-            case 0: return x < c
-            case 1: return x <= c
-            case 2: return x > c
-            case 3: return x >= c
-            case 4: return x == c
-            default: return x < c || x > c  // NaN fails != too
-            }
-        }.map(Int32.init)
-    }
-
-    @Test(arguments: [0, 1, 15, 16, 17, 31, 32, 33, 100, 2048, 2049])
-    func denseSelectMatchesReference(n: Int) {
-        var rng = SeededRandom(seed: UInt64(n) + 7)
-        let specials: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, 50]
-        let f = (0..<n).map { _ in rng.next() % 5 == 0 ? specials[Int(rng.next() % 6)] : Float(Int(rng.next() % 200) - 50) / 2 }
-        let d = f.map(Double.init)
-        let u = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next() % 4 == 0 ? 0 : rng.next()) }
-        for op in Int32(0)...5 {
-            var out = [Int32](repeating: -1, count: max(n, 1))
-            for c in [Float(0), 50, 12.5, -.infinity, .nan] {
-                let k = dk_select_f32(f, n, op, c, &out)
-                #expect(Array(out[0..<k]) == Self.reference(f, op, c), "f32 n \(n) op \(op) c \(c)")
-                let kb = dk_select_f32_baseline(f, n, op, c, &out)
-                #expect(Array(out[0..<kb]) == Self.reference(f, op, c), "f32 baseline n \(n) op \(op) c \(c)")
-                let kd = dk_select_f64(d, n, op, Double(c), &out)
-                #expect(Array(out[0..<kd]) == Self.reference(d, op, Double(c)), "f64 n \(n) op \(op) c \(c)")
-            }
-            for c in [UInt8(0), 1, 127, 128, 255] {
-                let k = dk_select_u8(u, n, op, c, &out)
-                #expect(Array(out[0..<k]) == Self.reference(u, op, c), "u8 n \(n) op \(op) c \(c)")
-            }
-        }
-    }
-}
-
 /// The bit-mask kernels against a plain reference: every type and operator, lengths crossing
 /// the 64-bit words, NaNs, and narrowing masks that are full, empty or random.
 @Suite struct MaskKernelTests {

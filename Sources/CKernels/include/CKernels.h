@@ -37,17 +37,8 @@ void dk_widen(const void *src, size_t n, size_t width, int is_signed, uint64_t *
 int dk_stats_f32(const float *values, size_t n, double *min, double *max, uint64_t *nan_count);
 int dk_stats_f64(const double *values, size_t n, double *min, double *max, uint64_t *nan_count);
 
-/// Dense selection: writes to `out` the indices i < n (ascending) where `v[i] op c` holds and
-/// returns their count. op: 0 <, 1 <=, 2 >, 3 >=, 4 ==, 5 != (NaN fails every op, != included).
-/// `out` has room for n indices.
-size_t dk_select_f32(const float *v, size_t n, int op, float c, int32_t *out);
-/// The same without AVX2 (what CPUs without it run), for tests.
-size_t dk_select_f32_baseline(const float *v, size_t n, int op, float c, int32_t *out);
-size_t dk_select_f64(const double *v, size_t n, int op, double c, int32_t *out);
-size_t dk_select_u8(const uint8_t *v, size_t n, int op, uint8_t c, int32_t *out);
-
-/// Dense compare into a bit mask: bit i % 64 of words[i / 64] becomes `v[i] op c` for i < n (op
-/// codes as above; NaN fails every op, != included). With `narrow` nonzero the result is ANDed
+/// Dense compare into a bit mask: bit i % 64 of words[i / 64] becomes `v[i] op c` for i < n, where
+/// op is 0 <, 1 <=, 2 >, 3 >=, 4 ==, 5 != (NaN fails every op, != included). With `narrow` nonzero the result is ANDed
 /// with the bit already there, and a word already 0 is kept without reading its values. Bits
 /// from n to the end of the last word become 0. Returns the number of bits set.
 size_t dk_mask_f32(const float *v, size_t n, int op, float c, uint64_t *words, int narrow);
