@@ -52,6 +52,7 @@ final class BatchView {
     }
 
     private func touch(_ column: Int) {
+        precondition(touchedCount.pointee < 2 * cursors.count, "column \(column) cached twice in one batch")
         touched[touchedCount.pointee] = column
         touchedCount.pointee += 1
     }
