@@ -100,11 +100,11 @@ func bound(_ file: EVCFile, _ cuts: [BoundCut], threads: Int, verify: Bool) thro
 
 /// Where a test on a batch should switch from comparing every value into the bit mask (cost
 /// grows with the batch) to walking the index list of the selected events (cost grows with
-/// them): ns per 2048-event batch of each, for a selection of fraction f made of random bits, on
+/// them): ns per batch (the engine's size) of each, for a selection of fraction f of random bits, on
 /// values in L1. Each kernel runs with a constant that keeps every event, so it can run again on
 /// its own output and the work is the same as for any constant (both are branch-free).
 func selectionCrossover() {
-    let n = 2048, reps = 20_000
+    let n = ScanOptions(threads: 1).batchSize, reps = 5_000
     var rng = SystemRandomNumberGenerator()
     let v = (0..<n).map { _ in Float.random(in: 0..<1, using: &rng) }
     print("\nselection of one batch (\(n) events): ns per test       (Engine BatchSelection.denseFraction)")

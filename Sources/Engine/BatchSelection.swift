@@ -17,10 +17,10 @@ struct BatchSelection: ~Copyable {
 
     /// Below 1/denseFraction of the batch selected, a test walks the index list instead of
     /// comparing the whole batch. Measured (scan-bench prints the table; Bench/README.md): a
-    /// dense float32 test costs ~90 ns per 2048-event batch whatever is selected, the list
-    /// ~0.6 ns per selected event up to 1/16 of the batch and 1-2 ns beyond, plus ~35-80 ns to
-    /// turn a mask into the list; the two meet near 1/16.
-    static let denseFraction = 16
+    /// dense float32 test costs ~0.045 ns per event of the batch whatever is selected; walking
+    /// the list ~0.6 ns per selected event, after ~0.02 ns per event of the batch to make the
+    /// list from a sparse mask; the two meet near 1/32.
+    static let denseFraction = 32
 
     let capacity: Int
     /// Events in the batch.

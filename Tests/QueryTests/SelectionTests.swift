@@ -81,7 +81,7 @@ import Testing
         let reference = ReferenceEvaluator(batch: batch)
         let weights = batch.column("w")!.buffer(Double.self)
         for _ in 0..<12 {
-            let chain = (0..<(2 + r.int(4))).map { _ in Self.cut(r.pick([0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999]), &r) }
+            let chain = (0..<(2 + r.int(4))).map { _ in Self.cut(r.pick([0.001, 0.01, 0.03, 0.1, 0.5, 0.9, 0.99, 0.999]), &r) }
             let query = chain.joined(separator: ", ")
             var checker = Checker(schema: Self.schema)
             let q = try checker.check(query: query, weight: "w")
@@ -128,7 +128,7 @@ import Testing
             sel.reset(size)
             var expected = Array(0..<size)
             for _ in 0..<(1 + r.int(6)) {
-                let q = [0.001, 0.05, 0.1, 0.13, 0.2, 0.5, 0.9, 0.999][r.int(8)]
+                let q = [0.001, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 0.999][r.int(8)]
                 let test: ColumnTest
                 let pass: (Int) -> Bool
                 switch r.int(3) {
