@@ -159,14 +159,14 @@ for codec in config.codecs {
         var noVerify = options
         noVerify.verifyChecksums = false
         for (name, query, o) in [("count seed", seed, options), ("count seed, no verify", seed, noVerify), ("count 5 cuts", fiveCuts, options)] {
-            // The bound does what the count does: the same cuts, checksums checked or not.
+            // The bound does what the count does: the same cuts, checksums checked or not. Their
+            // runs alternate, so the ratio holds on a machine whose load changes.
             var expected = 0
-            let bt = try timed(config.runs) {
-                expected = try bound(ds.files[0], query == seed ? seedCuts : fiveCutsBound, threads: threads, verify: o.verifyChecksums)
-            }
-            let b = Double(ds.eventCount) / bt.median
             var flow: CutFlow? = nil
-            let t = try timed(config.runs) { flow = try ds.count(query, options: o) }
+            let (bt, t) = try timedSideBySide(config.runs, {
+                expected = try bound(ds.files[0], query == seed ? seedCuts : fiveCutsBound, threads: threads, verify: o.verifyChecksums)
+            }, { flow = try ds.count(query, options: o) })
+            let b = Double(ds.eventCount) / bt.median
             let rate = Double(ds.eventCount) / t.median
             precondition(flow!.selected == expected, "engine \(flow!.selected) vs bound \(expected)")
             rows.append(Row(file: path, work: name, threads: threads, eventsPerSecond: rate, min: Double(ds.eventCount) / t.max,
