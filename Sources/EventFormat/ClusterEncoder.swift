@@ -80,8 +80,10 @@ enum ClusterEncoder {
             }
             chunkStats = chunkStats.merged(with: stats, type: col.role == .offsets ? .uint64 : col.type)
             var encoding: Encoding
+            var chosen = true
             if let forced = options.encoding, forced.applies(to: col.type), forced != .constant || allEqual(values, n, w) {
                 encoding = forced
+                chosen = false
             } else {
                 encoding = PageEncoder.choose(values, count: n, type: col.type, codec: options.codec, scratch: scratch, trialResult: floatChoice)
                 // Pages of one column chunk hold the same quantity: one trial decides split or plain.
@@ -101,7 +103,7 @@ enum ClusterEncoder {
                     storedSize = size
                 } else {
                     codec = .none
-                    if encoding == .byteSplit {
+                    if encoding == .byteSplit && chosen {
                         // Split values only help a codec: uncompressed, plain ones decode by copy.
                         encoding = .plain
                         PageEncoder.encode(values, count: n, type: col.type, as: .plain, into: encoded, scratch: scratch)

@@ -8,7 +8,7 @@ public struct WriterOptions: Sendable {
     public var codec: Codec = .lz4
     /// A compressed page is kept only when the codec saves at least this fraction of its encoded
     /// bytes; otherwise it is stored with codec none (byte-split floats as plain values, since
-    /// the split only served the codec). nil: 1/8 for lz4, a codec chosen for speed — a float
+    /// the split only served the codec, unless `encoding` forces the split). nil: 1/8 for lz4, a codec chosen for speed — a float
     /// page lz4 shrinks by 6-12% decodes 3x slower than a raw one (Bench/README.md) — and any
     /// saving for zstd, chosen for size.
     public var minimumSaving: Double? = nil

@@ -54,6 +54,14 @@ import Testing
         }
     }
 
+    @Test func aForcedSplitStaysSplit() throws {
+        var options = WriterOptions()
+        options.encoding = .byteSplit
+        let (f, b) = try Self.file(options, "forced")
+        #expect(try Self.pages(f, 0).allSatisfy { $0.codec == Codec.none.id && $0.encoding == .byteSplit })
+        #expect(try Self.values(f, "noisy") == b.columns[0]!.buffer(Float.self).map(\.bitPattern))
+    }
+
     @Test func anySavingKeepsCompressedPages() throws {
         var options = WriterOptions()
         options.minimumSaving = 0
