@@ -31,6 +31,7 @@ static inline size_t popcount64(uint64_t m) { return (size_t)__builtin_popcountl
         count += popcount64(m);                                            \
     }
 
+// (`x < c || x > c` is != for integers, and false for NaN.)
 #define MASK_SCALAR_OPS                                                    \
     switch (op) {                                                          \
     case 0: MASK_SCALAR(x < c) break;                                      \
@@ -39,16 +40,6 @@ static inline size_t popcount64(uint64_t m) { return (size_t)__builtin_popcountl
     case 3: MASK_SCALAR(x >= c) break;                                     \
     case 4: MASK_SCALAR(x == c) break;                                     \
     default: MASK_SCALAR(x < c || x > c) break;                            \
-    }
-
-#define MASK_INTEGER_OPS                                                   \
-    switch (op) {                                                          \
-    case 0: MASK_SCALAR(x < c) break;                                      \
-    case 1: MASK_SCALAR(x <= c) break;                                     \
-    case 2: MASK_SCALAR(x > c) break;                                      \
-    case 3: MASK_SCALAR(x >= c) break;                                     \
-    case 4: MASK_SCALAR(x == c) break;                                     \
-    default: MASK_SCALAR(x != c) break;                                    \
     }
 
 // One loop per operator (the operator is never tested inside a loop): WORD(o) is the mask word of
@@ -201,7 +192,7 @@ static size_t mask_u8_baseline(const uint8_t *v, size_t n, int op, uint8_t c, ui
 #define U8_SSE2(o) u8_word_sse2(p, cc, o)
     MASK_WORDS_PER_OP(U8_SSE2)
 #endif
-    MASK_INTEGER_OPS
+    MASK_SCALAR_OPS
     return count;
 }
 
@@ -231,7 +222,7 @@ __attribute__((target("avx2,popcnt"))) static size_t mask_u8_avx2(const uint8_t 
     __m256i cc = _mm256_set1_epi8((char)c);
 #define U8_AVX2(o) u8_word_avx2(p, cc, o)
     MASK_WORDS_PER_OP(U8_AVX2)
-    MASK_INTEGER_OPS
+    MASK_SCALAR_OPS
     return count;
 }
 #endif
@@ -243,7 +234,7 @@ MASK_ENTRY(dk_mask_u8, uint8_t, mask_u8_avx2, mask_u8_baseline)
 #define MASK_INTEGER(NAME, T)                                                          \
     size_t NAME(const T *v, size_t n, int op, T c, uint64_t *words, int narrow) {      \
         size_t w = 0, count = 0;                                                       \
-        MASK_INTEGER_OPS                                                               \
+        MASK_SCALAR_OPS                                                               \
         return count;                                                                  \
     }
 
@@ -331,7 +322,7 @@ size_t dk_mask_indices_baseline(const uint64_t *words, size_t n, int32_t *out) {
         k += (EXPR) ? 1 : 0;                                               \
     }
 
-#define NARROW_LIST(NAME, T, NE)                                                                        \
+#define NARROW_LIST(NAME, T)                                                                        \
     size_t NAME(const T *v, size_t stride, size_t offset, int op, T c, int32_t *list, size_t n) {       \
         size_t k = 0;                                                                                   \
         switch (op) {                                                                                   \
@@ -340,18 +331,18 @@ size_t dk_mask_indices_baseline(const uint64_t *words, size_t n, int32_t *out) {
         case 2: NARROW_LOOP(x > c) break;                                                               \
         case 3: NARROW_LOOP(x >= c) break;                                                              \
         case 4: NARROW_LOOP(x == c) break;                                                              \
-        default: NARROW_LOOP(NE) break;                                                                 \
+        default: NARROW_LOOP(x < c || x > c) break;                                                                 \
         }                                                                                               \
         return k;                                                                                       \
     }
 
-NARROW_LIST(dk_narrow_f32, float, x < c || x > c)
-NARROW_LIST(dk_narrow_f64, double, x < c || x > c)
-NARROW_LIST(dk_narrow_u8, uint8_t, x != c)
-NARROW_LIST(dk_narrow_i8, int8_t, x != c)
-NARROW_LIST(dk_narrow_i16, int16_t, x != c)
-NARROW_LIST(dk_narrow_u16, uint16_t, x != c)
-NARROW_LIST(dk_narrow_i32, int32_t, x != c)
-NARROW_LIST(dk_narrow_u32, uint32_t, x != c)
-NARROW_LIST(dk_narrow_i64, int64_t, x != c)
-NARROW_LIST(dk_narrow_u64, uint64_t, x != c)
+NARROW_LIST(dk_narrow_f32, float)
+NARROW_LIST(dk_narrow_f64, double)
+NARROW_LIST(dk_narrow_u8, uint8_t)
+NARROW_LIST(dk_narrow_i8, int8_t)
+NARROW_LIST(dk_narrow_i16, int16_t)
+NARROW_LIST(dk_narrow_u16, uint16_t)
+NARROW_LIST(dk_narrow_i32, int32_t)
+NARROW_LIST(dk_narrow_u32, uint32_t)
+NARROW_LIST(dk_narrow_i64, int64_t)
+NARROW_LIST(dk_narrow_u64, uint64_t)
