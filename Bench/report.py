@@ -57,6 +57,21 @@ for work in ("count seed", "count 5 cuts", "skim seed, all cols"):
                        "darkscan_over_rdataframe": rr, "darkscan_lz4_over_bound": rb})
         print(f"{work:20} {t:>3}  {fmt(ds_lz4)} {fmt(ds_zstd)}  {fmt(dk_z)} {fmt(dk_l)}  {fmt(pl_z)} {fmt(pl_l)}  {fmt(rdf)}   "
               f"{(f'{rdk:8.1f}x' if rdk else '—'):>9} {(f'{rpl:8.1f}x' if rpl else '—'):>9} {(f'{rr:7.1f}x' if rr else '—'):>8} {(f'{rb:7.2f}' if rb else '—'):>8}")
+# The targets: the 5-cut count against the seed count and against its own bound, and
+# every work against Polars on Parquet lz4_raw.
+print()
+five_over_seed = {}
+for t in thread_counts:
+    seed_r, five_r = find("darkscan", "evc-lz4", "count seed", t), find("darkscan", "evc-lz4", "count 5 cuts", t)
+    if seed_r and five_r:
+        five_over_seed[t] = five_r["events_per_second"] / seed_r["events_per_second"]
+        bounds = f"; bounds {five_r['bound'] / seed_r['bound']:.2f}" if five_r.get("bound") and seed_r.get("bound") else ""
+        print(f"5 cuts / seed on evc-lz4, {t} thread(s): {five_over_seed[t]:.2f}{bounds}")
+    pl = {w: find("polars", "parquet-lz4_raw", w, t) for w in ("count seed", "count 5 cuts", "skim seed, all cols")}
+    ds = {w: find("darkscan", "evc-lz4", w, t) for w in pl}
+    if all(pl.values()) and all(ds.values()):
+        print(f"evc-lz4 / polars parquet-lz4_raw, {t} thread(s): " +
+              ", ".join(f"{w} {ds[w]['events_per_second'] / pl[w]['events_per_second']:.2f}x" for w in pl))
 selected = {}
 for r in rows:
     selected.setdefault(r["work"], {}).setdefault(r["selected"], set()).add(f"{r['engine']} {r['file']}")
@@ -67,7 +82,8 @@ for work, counts in selected.items():
     else:
         print(f"{work}: ENGINES DISAGREE on the events selected: " + "; ".join(f"{c:,} by {', '.join(sorted(w))}" for c, w in counts.items()))
 print("\nDS/x: best Darkscan file over the peer's best file, same work and threads; DS/bound: Darkscan on evc-lz4 over the")
-print("machine's bound (decode the same pages + the fastest cut kernel, no engine) measured in the same run.")
-json.dump({"events": n, "rows": rows, "ratios": ratios,
+print("machine's bound for that count (decode the same pages, checking checksums when the count does, + the fastest")
+print("cut kernels, no engine) measured in the same run.")
+json.dump({"events": n, "rows": rows, "ratios": ratios, "five_cuts_over_seed": five_over_seed,
            "selected": {w: {str(c): sorted(e) for c, e in counts.items()} for w, counts in selected.items()}}, open(out, "w"), indent=1)
 print(f"\nwrote {out}")

@@ -73,3 +73,23 @@ public func timed(_ runs: Int, _ body: () throws -> Void) rethrows -> (median: D
     t.sort()
     return (t[t.count / 2], t.first!, t.last!)
 }
+
+/// `timed` for two bodies whose ratio matters: after one warm-up of each, their runs alternate
+/// (a, b, a, b, ...), so that a machine whose load drifts slows both alike.
+public func timedSideBySide(_ runs: Int, _ a: () throws -> Void, _ b: () throws -> Void) rethrows
+    -> (a: (median: Double, min: Double, max: Double), b: (median: Double, min: Double, max: Double)) {
+    try a()
+    try b()
+    var ta: [Double] = [], tb: [Double] = []
+    for _ in 0..<runs {
+        var s = now()
+        try a()
+        ta.append(now() - s)
+        s = now()
+        try b()
+        tb.append(now() - s)
+    }
+    ta.sort()
+    tb.sort()
+    return ((ta[ta.count / 2], ta.first!, ta.last!), (tb[tb.count / 2], tb.first!, tb.last!))
+}

@@ -38,29 +38,61 @@ static inline uint64_t unpack_one(const uint8_t *src, size_t bitpos, unsigned bi
     return v & mask;
 }
 
-#define STORE(width, dst, i, v)                                   \
-    switch (width) {                                              \
-    case 1: ((uint8_t *)(dst))[i] = (uint8_t)(v); break;          \
-    case 2: ((uint16_t *)(dst))[i] = (uint16_t)(v); break;        \
-    case 4: ((uint32_t *)(dst))[i] = (uint32_t)(v); break;        \
-    default: ((uint64_t *)(dst))[i] = (uint64_t)(v); break;       \
+// Widths of up to 16 bits (small integers, list lengths, steps of counters) are unpacked 8
+// values at a time with the width a compile-time constant: 8 values of B bits take exactly B
+// bytes, so each group starts on a byte and every shift and mask is a constant (up to 8 bits, one
+// 64-bit load holds the group). The loads read at most 7 bytes past the group, which the 8
+// padding bytes cover.
+#define GROUP8(B, EMIT)                                                                  \
+    if ((B) <= 8) {                                                                      \
+        uint64_t word;                                                                   \
+        memcpy(&word, grp, 8);                                                           \
+        for (int j = 0; j < 8; j++) {                                                    \
+            uint64_t x = (word >> (j * (B))) & (((uint64_t)1 << (B)) - 1);               \
+            EMIT;                                                                        \
+        }                                                                                \
+    } else {                                                                             \
+        for (int j = 0; j < 8; j++) {                                                    \
+            uint64_t word;                                                               \
+            memcpy(&word, grp + (j * (B)) / 8, 8);                                       \
+            uint64_t x = (word >> ((j * (B)) % 8)) & (((uint64_t)1 << (B)) - 1);         \
+            EMIT;                                                                        \
+        }                                                                                \
     }
 
-#define FOR_LOOP(T)                                                                  \
-    do {                                                                             \
-        T *out = (T *)dst;                                                           \
-        if (bits == 0) { for (size_t i = 0; i < n; i++) out[i] = (T)reference; return; } \
-        if (bits <= 56) {                                                            \
-            for (size_t i = 0; i < n; i++) {                                         \
-                size_t bitpos = i * bits;                                            \
-                uint64_t word;                                                       \
-                memcpy(&word, src + (bitpos >> 3), 8);                               \
-                out[i] = (T)(reference + ((word >> (bitpos & 7)) & mask));           \
-            }                                                                        \
-        } else {                                                                     \
-            for (size_t i = 0; i < n; i++) out[i] = (T)(reference + unpack_one(src, i * bits, bits, mask)); \
-        }                                                                            \
+#define SMALL_WIDTHS(CASE)                                                               \
+    CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)                      \
+    CASE(9) CASE(10) CASE(11) CASE(12) CASE(13) CASE(14) CASE(15) CASE(16)
+
+// One loop per output type: the store width is never tested per value.
+#define FOR_LOOP(T)                                                                      \
+    do {                                                                                 \
+        T *out = (T *)dst;                                                               \
+        size_t i = 0;                                                                    \
+        if (bits == 0) { for (; i < n; i++) out[i] = (T)reference; return; }             \
+        switch (bits) {                                                                  \
+            SMALL_WIDTHS(FOR_GROUPS)                                                     \
+        default: break;                                                                  \
+        }                                                                                \
+        if (bits <= 56) {                                                                \
+            for (; i < n; i++) {                                                         \
+                size_t bitpos = i * bits;                                                \
+                uint64_t word;                                                           \
+                memcpy(&word, src + (bitpos >> 3), 8);                                   \
+                out[i] = (T)(reference + ((word >> (bitpos & 7)) & mask));               \
+            }                                                                            \
+        } else {                                                                         \
+            for (; i < n; i++) out[i] = (T)(reference + unpack_one(src, i * bits, bits, mask)); \
+        }                                                                                \
     } while (0)
+
+#define FOR_GROUPS(B)                                                                    \
+    case B:                                                                              \
+        for (; i + 8 <= n; i += 8) {                                                     \
+            const uint8_t *grp = src + (i / 8) * (B);                                    \
+            GROUP8(B, out[i + j] = (__typeof__(*out))(reference + x))                                   \
+        }                                                                                \
+        break;
 
 void dk_for_decode(const uint8_t *src, size_t n, unsigned bits, uint64_t reference, size_t width, void *dst) {
     uint64_t mask = bits >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << bits) - 1);
@@ -72,19 +104,46 @@ void dk_for_decode(const uint8_t *src, size_t n, unsigned bits, uint64_t referen
     }
 }
 
+// Value 0 is `first`; packed delta i (i < n - 1) gives value i + 1.
+#define DELTA_LOOP(T)                                                                    \
+    do {                                                                                 \
+        T *out = (T *)dst;                                                               \
+        out[0] = (T)first;                                                               \
+        if (bits == 0) {                                                                 \
+            /* Constant steps: an induction the compiler vectorizes. */                  \
+            uint64_t c = first;                                                          \
+            for (size_t i = 1; i < n; i++) { c += min_delta; out[i] = (T)c; }            \
+            return;                                                                      \
+        }                                                                                \
+        uint64_t v = first;                                                              \
+        size_t i = 0, m = n - 1;                                                         \
+        switch (bits) {                                                                  \
+            SMALL_WIDTHS(DELTA_GROUPS)                                                   \
+        default: break;                                                                  \
+        }                                                                                \
+        for (; i < m; i++) {                                                             \
+            v += min_delta + unpack_one(src, i * bits, bits, mask);                      \
+            out[i + 1] = (T)v;                                                           \
+        }                                                                                \
+    } while (0)
+
+#define DELTA_GROUPS(B)                                                                  \
+    case B:                                                                              \
+        for (; i + 8 <= m; i += 8) {                                                     \
+            const uint8_t *grp = src + (i / 8) * (B);                                    \
+            GROUP8(B, v += min_delta + x; out[i + 1 + j] = (__typeof__(*out))v)                         \
+        }                                                                                \
+        break;
+
 void dk_delta_decode(const uint8_t *src, size_t n, unsigned bits, uint64_t first, uint64_t min_delta,
                      size_t width, void *dst) {
     if (n == 0) return;
     uint64_t mask = bits >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << bits) - 1);
-    uint64_t v = first;
-    STORE(width, dst, 0, v);
-    if (bits == 0) {
-        for (size_t i = 1; i < n; i++) { v += min_delta; STORE(width, dst, i, v); }
-        return;
-    }
-    for (size_t i = 1; i < n; i++) {
-        v += min_delta + unpack_one(src, (i - 1) * bits, bits, mask);
-        STORE(width, dst, i, v);
+    switch (width) {
+    case 1: DELTA_LOOP(uint8_t); break;
+    case 2: DELTA_LOOP(uint16_t); break;
+    case 4: DELTA_LOOP(uint32_t); break;
+    default: DELTA_LOOP(uint64_t); break;
     }
 }
 

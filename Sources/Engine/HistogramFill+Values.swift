@@ -5,28 +5,28 @@ import Query
 /// The values an axis is filled with, for the selected events of a batch or their elements.
 extension HistogramFiller {
     /// The values of `e` for every entry, as Double, into `out` (at least `n` long on return).
-    static func values(_ e: Expr, _ ev: Evaluator, _ sel: Selection, _ ends: [Int]?, _ domain: Domain?, _ n: Int, into out: inout [Double]) throws(EVCError) {
+    static func values(_ e: Expr, _ ev: Evaluator, _ sel: UnsafeBufferPointer<Int32>, _ ends: [Int]?, _ domain: Domain?, _ n: Int, into out: inout [Double]) throws(EVCError) {
         reserve(&out, n)
         let view = ev.view
         switch e {
         case .scalar(let c, let t) where ends == nil:
             let p = try view.values(c, per: 1)
-            out.withUnsafeMutableBufferPointer { Gather.events(p, t, sel, stride: 1, offset: 0, $0.baseAddress!) }
+            out.withUnsafeMutableBufferPointer { HistogramGather.events(p, t, sel, stride: 1, offset: 0, $0.baseAddress!) }
         case .element(let c, let t, let offset, let per) where ends == nil:
             let p = try view.values(c, per: per)
-            out.withUnsafeMutableBufferPointer { Gather.events(p, t, sel, stride: per, offset: offset, $0.baseAddress!) }
+            out.withUnsafeMutableBufferPointer { HistogramGather.events(p, t, sel, stride: per, offset: offset, $0.baseAddress!) }
         case .arraySlice(let c, let t, let offset, let count, let per):
             let p = try view.values(c, per: per)
-            out.withUnsafeMutableBufferPointer { Gather.slices(p, t, sel, per: per, offset: offset, count: count, $0.baseAddress!) }
+            out.withUnsafeMutableBufferPointer { HistogramGather.slices(p, t, sel, per: per, offset: offset, count: count, $0.baseAddress!) }
         case .listValues(let c, let t, let o):
             let p = try view.listValues(c, offsetsColumn: o)
-            out.withUnsafeMutableBufferPointer { Gather.lists(p, t, sel, ends!, $0.baseAddress!) }
+            out.withUnsafeMutableBufferPointer { HistogramGather.lists(p, t, sel, ends!, $0.baseAddress!) }
         default:
             if let domain, HistogramFiller.isElementLevel(e) {
                 // An element expression: computed over every element of the batch, then gathered.
                 let all = e.isBoolean ? try ev.elementMask(e, domain).map { $0 ? 1.0 : 0.0 } : try ev.elementNumbers(e, domain)
                 out.withUnsafeMutableBufferPointer { o in
-                    all.withUnsafeBufferPointer { Gather.lists(UnsafeRawPointer($0.baseAddress!), .float64, sel, ends!, o.baseAddress!) }
+                    all.withUnsafeBufferPointer { HistogramGather.lists(UnsafeRawPointer($0.baseAddress!), .float64, sel, ends!, o.baseAddress!) }
                 }
             } else {
                 // One value per event (computed over the batch), repeated over elements if any.
@@ -50,7 +50,7 @@ extension HistogramFiller {
 }
 
 /// Typed gathers into Double: the type is switched on once per call, the loops are specialized.
-enum Gather {
+enum HistogramGather {
     @inline(__always)
     static func typed(_ p: UnsafeRawPointer, _ t: ScalarType, _ body: (UnsafeRawPointer, (UnsafeRawPointer, Int) -> Double) -> Void) {
         switch t {
@@ -69,16 +69,14 @@ enum Gather {
     }
 
     /// out[k] = value of event sel[k] (at sel[k]·stride + offset).
-    static func events(_ p: UnsafeRawPointer, _ t: ScalarType, _ sel: Selection, stride: Int, offset: Int, _ out: UnsafeMutablePointer<Double>) {
-        sel.withUnsafeBufferPointer { s in
-            typed(p, t) { p, load in
-                for k in 0..<s.count { out[k] = load(p, Int(s[k]) &* stride &+ offset) }
-            }
+    static func events(_ p: UnsafeRawPointer, _ t: ScalarType, _ sel: UnsafeBufferPointer<Int32>, stride: Int, offset: Int, _ out: UnsafeMutablePointer<Double>) {
+        typed(p, t) { p, load in
+            for k in 0..<sel.count { out[k] = load(p, Int(sel[k]) &* stride &+ offset) }
         }
     }
 
     /// The `count` values at i·per + offset of each selected event i, in order.
-    static func slices(_ p: UnsafeRawPointer, _ t: ScalarType, _ sel: Selection, per: Int, offset: Int, count: Int, _ out: UnsafeMutablePointer<Double>) {
+    static func slices(_ p: UnsafeRawPointer, _ t: ScalarType, _ sel: UnsafeBufferPointer<Int32>, per: Int, offset: Int, count: Int, _ out: UnsafeMutablePointer<Double>) {
         typed(p, t) { p, load in
             var k = 0
             for i in sel {
@@ -90,7 +88,7 @@ enum Gather {
     }
 
     /// The values ends[i] ..< ends[i+1] of each selected event i, in order.
-    static func lists(_ p: UnsafeRawPointer, _ t: ScalarType, _ sel: Selection, _ ends: [Int], _ out: UnsafeMutablePointer<Double>) {
+    static func lists(_ p: UnsafeRawPointer, _ t: ScalarType, _ sel: UnsafeBufferPointer<Int32>, _ ends: [Int], _ out: UnsafeMutablePointer<Double>) {
         typed(p, t) { p, load in
             var k = 0
             for i in sel {

@@ -142,12 +142,12 @@ final class HistogramFiller {
 
     /// Fills the histograms of `stage` with the selected events of the batch. `weights` holds
     /// one weight per event of the batch when the query has a weight.
-    func fill(stage: Int, _ ev: Evaluator, _ sel: Selection, _ weights: [Double]?) throws(EVCError) {
+    func fill(stage: Int, _ ev: Evaluator, _ sel: UnsafeBufferPointer<Int32>, _ weights: [Double]?) throws(EVCError) {
         guard stage < byStage.count, !byStage[stage].isEmpty, !sel.isEmpty else { return }
         try fillStage(&state, stage, ev, sel, weights)
     }
 
-    func fillStage(_ st: inout State, _ stage: Int, _ ev: Evaluator, _ sel: Selection, _ weights: [Double]?) throws(EVCError) {
+    func fillStage(_ st: inout State, _ stage: Int, _ ev: Evaluator, _ sel: UnsafeBufferPointer<Int32>, _ weights: [Double]?) throws(EVCError) {
         st.filledSinceTake = true
         st.call &+= 1
         for h in byStage[stage] {
@@ -182,15 +182,13 @@ final class HistogramFiller {
     }
 
     /// The bins of slot `s` for this stage's entries.
-    func bin(_ st: inout State, _ s: Int, _ ev: Evaluator, _ sel: Selection, _ ends: [Int]?, _ domain: Domain?, _ n: Int) throws(EVCError) {
+    func bin(_ st: inout State, _ s: Int, _ ev: Evaluator, _ sel: UnsafeBufferPointer<Int32>, _ ends: [Int]?, _ domain: Domain?, _ n: Int) throws(EVCError) {
         HistogramFiller.reserve(&st.bins[s], n)
         if let c = slots[s].float32Column {
             // A float32 column: binned in place, through the selection unless it is the whole batch.
             let p = try ev.view.values(c, per: 1).assumingMemoryBound(to: Float.self)
             let dense = sel.count == ev.view.count
-            sel.withUnsafeBufferPointer { sb in
-                st.bins[s].withUnsafeMutableBufferPointer { slots[s].binner.binsFloat32(p, selection: dense ? nil : sb.baseAddress!, n, $0.baseAddress!) }
-            }
+            st.bins[s].withUnsafeMutableBufferPointer { slots[s].binner.binsFloat32(p, selection: dense ? nil : sel.baseAddress!, n, $0.baseAddress!) }
         } else {
             try HistogramFiller.values(slots[s].expr, ev, sel, ends, domain, n, into: &st.x)
             st.x.withUnsafeBufferPointer { v in st.bins[s].withUnsafeMutableBufferPointer { slots[s].binner.bins(v.baseAddress!, n, $0.baseAddress!) } }
@@ -200,7 +198,7 @@ final class HistogramFiller {
 
     /// Adds the entries at `cells` to histogram h: counts, or weights (one per event in
     /// `weights`, repeated over each event's elements).
-    func add(_ st: inout State, _ h: Int, _ c: UnsafePointer<Int32>, _ n: Int, _ sel: Selection, _ ends: [Int]?, _ weights: [Double]?) {
+    func add(_ st: inout State, _ h: Int, _ c: UnsafePointer<Int32>, _ n: Int, _ sel: UnsafeBufferPointer<Int32>, _ ends: [Int]?, _ weights: [Double]?) {
         if let weights {
             HistogramFiller.reserve(&st.w, n)
             st.w.withUnsafeMutableBufferPointer { out in
@@ -224,7 +222,7 @@ final class HistogramFiller {
 
     /// Event values `v` (one per event of the batch) for each entry: the selected events', each
     /// repeated over its elements when `ends` is given.
-    static func perEntry(_ v: UnsafeBufferPointer<Double>, _ sel: Selection, _ ends: [Int]?, _ out: UnsafeMutablePointer<Double>) {
+    static func perEntry(_ v: UnsafeBufferPointer<Double>, _ sel: UnsafeBufferPointer<Int32>, _ ends: [Int]?, _ out: UnsafeMutablePointer<Double>) {
         var k = 0
         if let ends {
             for i in sel {

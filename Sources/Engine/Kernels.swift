@@ -47,7 +47,7 @@ enum Kernels {
     /// columns compare in float32 against an adjusted constant that gives exactly the result of
     /// comparing the widened value with the Double; integer columns against an adjusted integer.
     /// `dense` says that `sel` is the whole batch 0..<sel.count over contiguous values: the C
-    /// kernels then compare 16 values at a time into a bit mask.
+    /// kernels then compare 64 values at a time into a bit mask and list the set bits.
     static func filterColumn(_ p: UnsafeRawPointer, type: ScalarType, stride: Int, offset: Int, _ sel: Selection, _ op: CompareOp, _ c: Double,
                              dense: Bool = false) -> Selection {
         let dense = dense && stride == 1 && offset == 0
@@ -58,11 +58,11 @@ enum Kernels {
                 // == or != against a value no float32 holds: never equal; != holds but for NaN.
                 return op == .ne ? notNaN(v, stride: stride, offset: offset, sel) : []
             }
-            if dense { return denseSelect(sel.count) { dk_select_f32(v, sel.count, code(op32), c32, $0) } }
+            if dense { return denseSelect(sel.count) { dk_mask_f32(v, sel.count, code(op32), c32, $0, 0) } }
             return filter(v, stride: stride, offset: offset, sel, op32, c32)
         case .float64:
             let v = p.assumingMemoryBound(to: Double.self)
-            if dense { return denseSelect(sel.count) { dk_select_f64(v, sel.count, code(op), c, $0) } }
+            if dense { return denseSelect(sel.count) { dk_mask_f64(v, sel.count, code(op), c, $0, 0) } }
             return filter(v, stride: stride, offset: offset, sel, op, c)
         case .uint8, .bool:
             let v = p.assumingMemoryBound(to: UInt8.self)
@@ -70,7 +70,7 @@ enum Kernels {
             case .none: return []
             case .all: return sel
             case .compare(let o, let t):
-                if dense { return denseSelect(sel.count) { dk_select_u8(v, sel.count, code(o), t, $0) } }
+                if dense { return denseSelect(sel.count) { dk_mask_u8(v, sel.count, code(o), t, $0, 0) } }
                 return filter(v, stride: stride, offset: offset, sel, o, t)
             }
         case .int8: return filterInteger(p.assumingMemoryBound(to: Int8.self), stride: stride, offset: offset, sel, op, c)
@@ -83,9 +83,18 @@ enum Kernels {
         }
     }
 
+    /// The indices of the `n` events that pass, from a kernel that writes their bit mask.
     @inline(__always)
-    static func denseSelect(_ n: Int, _ kernel: (UnsafeMutablePointer<Int32>) -> Int) -> Selection {
-        Selection(unsafeUninitializedCapacity: n) { buf, k in k = n == 0 ? 0 : kernel(buf.baseAddress!) }
+    static func denseSelect(_ n: Int, _ mask: (UnsafeMutablePointer<UInt64>) -> Int) -> Selection {
+        guard n > 0 else { return [] }
+        let words = (n + 63) / 64
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { w in
+            let passed = mask(w.baseAddress!)
+            // The list kernel stores 8 indices at a time: room for whole words.
+            let out = Selection(unsafeUninitializedCapacity: words * 64) { buf, k in k = dk_mask_indices(w.baseAddress!, n, buf.baseAddress!) }
+            precondition(out.count == passed)
+            return out
+        }
     }
 
     static func notNaN(_ v: UnsafePointer<Float>, stride: Int, offset: Int, _ sel: Selection) -> Selection {

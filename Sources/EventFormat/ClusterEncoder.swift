@@ -79,9 +79,11 @@ enum ClusterEncoder {
                 stats = Statistics.compute(values, count: n, type: col.type)
             }
             chunkStats = chunkStats.merged(with: stats, type: col.role == .offsets ? .uint64 : col.type)
-            let encoding: Encoding
+            var encoding: Encoding
+            var chosen = true
             if let forced = options.encoding, forced.applies(to: col.type), forced != .constant || allEqual(values, n, w) {
                 encoding = forced
+                chosen = false
             } else {
                 encoding = PageEncoder.choose(values, count: n, type: col.type, codec: options.codec, scratch: scratch, trialResult: floatChoice)
                 // Pages of one column chunk hold the same quantity: one trial decides split or plain.
@@ -89,17 +91,24 @@ enum ClusterEncoder {
             }
             PageEncoder.encode(values, count: n, type: col.type, as: encoding, into: encoded, scratch: scratch)
             // Compress straight onto the end of the column's data; keep the encoded bytes when
-            // the codec does not shrink them.
+            // the codec does not save enough of them (WriterOptions.minimumSaving).
             let at = data.count
             var codec = options.codec
             var storedSize = encoded.count
             if codec != .none {
                 data.resize(at + codec.bound(encoded.count))
                 let size = codec.compress(encoded.rawBytes, into: UnsafeMutableRawBufferPointer(rebasing: data.mutableRawBytes[at...]))
-                if let size, size < encoded.count {
+                let limit = encoded.count - Int((Double(encoded.count) * options.requiredSaving).rounded(.up))
+                if let size, size < encoded.count, size <= limit {
                     storedSize = size
                 } else {
                     codec = .none
+                    if encoding == .byteSplit && chosen {
+                        // Split values only help a codec: uncompressed, plain ones decode by copy.
+                        encoding = .plain
+                        PageEncoder.encode(values, count: n, type: col.type, as: .plain, into: encoded, scratch: scratch)
+                        storedSize = encoded.count
+                    }
                 }
             }
             if codec == .none {

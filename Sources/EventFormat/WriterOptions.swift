@@ -6,6 +6,12 @@ public struct WriterOptions: Sendable {
     /// Parquet and scans 2.4-2.6x faster than a zstd EVC file, which is 7% smaller
     /// (Bench/README.md); choose zstd for archives.
     public var codec: Codec = .lz4
+    /// A compressed page is kept only when the codec saves at least this fraction of its encoded
+    /// bytes; otherwise it is stored with codec none (byte-split floats as plain values, since
+    /// the split only served the codec, unless `encoding` forces the split). nil: 1/8 for lz4, a codec chosen for speed — a float
+    /// page lz4 shrinks by 6-12% decodes 3x slower than a raw one (Bench/README.md) — and any
+    /// saving for zstd, chosen for size.
+    public var minimumSaving: Double? = nil
     /// Forces one encoding wherever it applies to a column's type; nil picks per page by trial.
     public var encoding: Encoding? = nil
     /// Largest decoded page, in bytes (pages hold at most this many bytes of values; at most
@@ -22,6 +28,9 @@ public struct WriterOptions: Sendable {
     public var threads: Int = ProcessInfoCores.count
 
     public init() {}
+
+    /// The fraction of a page's encoded bytes the codec must save for the page to stay compressed.
+    var requiredSaving: Double { minimumSaving ?? (codec == .lz4 ? 0.125 : 0) }
 }
 
 enum ProcessInfoCores {

@@ -36,6 +36,47 @@ import Testing
         }
     }
 
+    /// Frame-of-reference and delta decoding against a plain reference, for every output width
+    /// and the bit widths that have their own unrolled loops (1-16) or not, across the 8-value
+    /// groups those loops take.
+    @Test(arguments: [1, 2, 4, 8])
+    func forAndDeltaDecodeMatchReference(width: Int) {
+        var rng = SeededRandom(seed: UInt64(width) + 500)
+        let truncate: (UInt64) -> UInt64 = { width == 8 ? $0 : $0 & ((1 << UInt64(8 * width)) - 1) }
+        for bits in Array(0...20) + [31, 32, 56, 57, 63, 64] {
+            for n in [1, 2, 7, 8, 9, 16, 63, 64, 65, 1001] {
+                let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
+                let packedValues = (0..<n).map { _ in rng.next() & mask }
+                var packed = [UInt8](repeating: 0, count: dk_bitpack_size(n, UInt32(bits)))
+                dk_bitpack(packedValues, n, UInt32(bits), &packed)
+                let reference = rng.next()
+                var out = [UInt8](repeating: 0xAA, count: n * width)
+                dk_for_decode(packed, n, UInt32(bits), reference, width, &out)
+                let expected = packedValues.map { truncate(reference &+ $0) }
+                #expect(Self.widened(out, width) == expected, "for: width \(width) bits \(bits) n \(n)")
+                // Delta: n values from n - 1 packed deltas.
+                let first = rng.next(), minDelta = rng.next() % 3 == 0 ? 0 : rng.next() >> 40
+                var deltas = [UInt8](repeating: 0, count: dk_bitpack_size(n - 1, UInt32(bits)))
+                dk_bitpack(packedValues, n - 1, UInt32(bits), &deltas)
+                dk_delta_decode(deltas, n, UInt32(bits), first, minDelta, width, &out)
+                var v = first
+                var expectedDelta = [truncate(first)]
+                for i in 0..<(n - 1) {
+                    v = v &+ minDelta &+ packedValues[i]
+                    expectedDelta.append(truncate(v))
+                }
+                #expect(Self.widened(out, width) == expectedDelta, "delta: width \(width) bits \(bits) n \(n)")
+            }
+        }
+    }
+
+    /// Little-endian values of `width` bytes as UInt64.
+    static func widened(_ bytes: [UInt8], _ width: Int) -> [UInt64] {
+        stride(from: 0, to: bytes.count, by: width).map { at in
+            (0..<width).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << UInt64(8 * $1) }
+        }
+    }
+
     @Test func statsSkipNaN() {
         var lo = 0.0, hi = 0.0
         var nans: UInt64 = 0
@@ -63,42 +104,122 @@ import Testing
     }
 }
 
-@Suite struct SelectKernelTests {
-    static func reference<T: Comparable>(_ v: [T], _ op: Int32, _ c: T) -> [Int32] {
-        v.indices.filter { i in
-            let x = v[i]
-            switch op {
-            case 0: return x < c
-            case 1: return x <= c
-            case 2: return x > c
-            case 3: return x >= c
-            case 4: return x == c
-            default: return x < c || x > c  // NaN fails != too
-            }
-        }.map(Int32.init)
+/// The bit-mask kernels against a plain reference: every type and operator, lengths crossing
+/// the 64-bit words, NaNs, and narrowing masks that are full, empty or random.
+@Suite struct MaskKernelTests {
+    static func holds<T: Comparable>(_ x: T, _ op: Int32, _ c: T) -> Bool {
+        switch op {
+        case 0: return x < c
+        case 1: return x <= c
+        case 2: return x > c
+        case 3: return x >= c
+        case 4: return x == c
+        default: return x < c || x > c  // NaN fails != too
+        }
     }
 
-    @Test(arguments: [0, 1, 15, 16, 17, 31, 32, 33, 100, 2048, 2049])
-    func denseSelectMatchesReference(n: Int) {
-        var rng = SeededRandom(seed: UInt64(n) + 7)
+    /// Runs `kernel` over `v` with every kind of prior mask and checks the words and the count.
+    static func check<T: Comparable>(_ v: [T], _ op: Int32, _ c: T, _ rng: inout SeededRandom, _ what: String,
+                                     _ kernel: (UnsafePointer<T>, Int, UnsafeMutablePointer<UInt64>, Int32) -> Int) {
+        let n = v.count, nw = (n + 63) / 64
+        for prior in 0..<4 {
+            // 0: no prior mask (not narrowing); 1: all ones; 2: all zeros; 3: random bits.
+            var words = (0..<max(nw, 1)).map { _ -> UInt64 in prior == 1 ? .max : prior == 2 ? 0 : prior == 3 ? rng.next() : 0xDEAD_BEEF }
+            if prior == 1 || prior == 3, n % 64 != 0 { words[nw - 1] &= (1 << UInt64(n % 64)) - 1 }
+            let before = words
+            let k = v.withUnsafeBufferPointer { p in kernel(p.baseAddress ?? UnsafePointer(bitPattern: 8)!, n, &words, prior == 0 ? 0 : 1) }
+            var expected = [UInt64](repeating: 0, count: max(nw, 1))
+            for i in 0..<n where holds(v[i], op, c) && (prior == 0 || before[i / 64] >> UInt64(i % 64) & 1 == 1) {
+                expected[i / 64] |= 1 << UInt64(i % 64)
+            }
+            #expect(Array(words[0..<nw]) == Array(expected[0..<nw]), "\(what) n \(n) op \(op) c \(c) prior \(prior)")
+            #expect(k == expected[0..<nw].reduce(0) { $0 + $1.nonzeroBitCount }, "\(what) count n \(n) op \(op) prior \(prior)")
+        }
+    }
+
+    @Test(arguments: [0, 1, 63, 64, 65, 127, 128, 200, 2048, 2049])
+    func masksMatchReference(n: Int) {
+        var rng = SeededRandom(seed: UInt64(n) + 11)
         let specials: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, 50]
         let f = (0..<n).map { _ in rng.next() % 5 == 0 ? specials[Int(rng.next() % 6)] : Float(Int(rng.next() % 200) - 50) / 2 }
         let d = f.map(Double.init)
         let u = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next() % 4 == 0 ? 0 : rng.next()) }
+        func ints<T: FixedWidthInteger>(_: T.Type) -> [T] { (0..<n).map { _ in T(truncatingIfNeeded: rng.next() % 4 == 0 ? 0 : rng.next()) } }
+        let i8 = ints(Int8.self), i16 = ints(Int16.self), u16 = ints(UInt16.self), i32 = ints(Int32.self)
+        let u32 = ints(UInt32.self), i64 = ints(Int64.self), u64 = ints(UInt64.self)
         for op in Int32(0)...5 {
-            var out = [Int32](repeating: -1, count: max(n, 1))
             for c in [Float(0), 50, 12.5, -.infinity, .nan] {
-                let k = dk_select_f32(f, n, op, c, &out)
-                #expect(Array(out[0..<k]) == Self.reference(f, op, c), "f32 n \(n) op \(op) c \(c)")
-                let kb = dk_select_f32_baseline(f, n, op, c, &out)
-                #expect(Array(out[0..<kb]) == Self.reference(f, op, c), "f32 baseline n \(n) op \(op) c \(c)")
-                let kd = dk_select_f64(d, n, op, Double(c), &out)
-                #expect(Array(out[0..<kd]) == Self.reference(d, op, Double(c)), "f64 n \(n) op \(op) c \(c)")
+                Self.check(f, op, c, &rng, "f32") { dk_mask_f32($0, $1, op, c, $2, $3) }
+                Self.check(f, op, c, &rng, "f32 baseline") { dk_mask_f32_baseline($0, $1, op, c, $2, $3) }
+                Self.check(d, op, Double(c), &rng, "f64") { dk_mask_f64($0, $1, op, Double(c), $2, $3) }
             }
             for c in [UInt8(0), 1, 127, 128, 255] {
-                let k = dk_select_u8(u, n, op, c, &out)
-                #expect(Array(out[0..<k]) == Self.reference(u, op, c), "u8 n \(n) op \(op) c \(c)")
+                Self.check(u, op, c, &rng, "u8") { dk_mask_u8($0, $1, op, c, $2, $3) }
+                Self.check(u, op, c, &rng, "u8 baseline") { dk_mask_u8_baseline($0, $1, op, c, $2, $3) }
             }
+            let c8 = i8.first ?? 0, c16 = i16.first ?? 0, cu16 = u16.first ?? 0, c32 = i32.first ?? 0
+            let cu32 = u32.first ?? 0, c64 = i64.first ?? 0, cu64 = u64.first ?? 0
+            Self.check(i8, op, c8, &rng, "i8") { dk_mask_i8($0, $1, op, c8, $2, $3) }
+            Self.check(i16, op, c16, &rng, "i16") { dk_mask_i16($0, $1, op, c16, $2, $3) }
+            Self.check(u16, op, cu16, &rng, "u16") { dk_mask_u16($0, $1, op, cu16, $2, $3) }
+            Self.check(i32, op, c32, &rng, "i32") { dk_mask_i32($0, $1, op, c32, $2, $3) }
+            Self.check(u32, op, cu32, &rng, "u32") { dk_mask_u32($0, $1, op, cu32, $2, $3) }
+            Self.check(i64, op, c64, &rng, "i64") { dk_mask_i64($0, $1, op, c64, $2, $3) }
+            Self.check(u64, op, cu64, &rng, "u64") { dk_mask_u64($0, $1, op, cu64, $2, $3) }
+        }
+    }
+
+    /// Narrowing an index list in place, strided (array elements) or not, for every type.
+    @Test(arguments: [0, 1, 17, 300, 2048])
+    func narrowedListsMatchReference(n: Int) {
+        var rng = SeededRandom(seed: UInt64(n) + 123)
+        let stride = 1 + Int(rng.next() % 3), offset = Int(rng.next() % UInt64(stride))
+        let f = (0..<n * stride).map { _ in rng.next() % 9 == 0 ? Float.nan : Float(Int(rng.next() % 100)) }
+        let d = f.map(Double.init)
+        func ints<T: FixedWidthInteger>(_: T.Type) -> [T] { (0..<n * stride).map { _ in T(truncatingIfNeeded: rng.next() % 8) } }
+        let u8 = ints(UInt8.self), i8 = ints(Int8.self), i16 = ints(Int16.self), u16 = ints(UInt16.self)
+        let i32 = ints(Int32.self), u32 = ints(UInt32.self), i64 = ints(Int64.self), u64 = ints(UInt64.self)
+        let start = (0..<n).filter { _ in rng.next() % 3 != 0 }.map(Int32.init)
+        func check<T: Comparable>(_ v: [T], _ c: T, _ op: Int32, _ what: String,
+                                  _ kernel: (UnsafePointer<T>, UnsafeMutablePointer<Int32>, Int) -> Int) {
+            var list = start + [-1]
+            let k = v.withUnsafeBufferPointer { p in kernel(p.baseAddress ?? UnsafePointer(bitPattern: 8)!, &list, start.count) }
+            let expected = start.filter { MaskKernelTests.holds(v[Int($0) * stride + offset], op, c) }
+            #expect(Array(list[0..<k]) == expected, "\(what) n \(n) op \(op) stride \(stride)")
+        }
+        for op in Int32(0)...5 {
+            check(f, 50, op, "f32") { dk_narrow_f32($0, stride, offset, op, 50, $1, $2) }
+            check(d, 50, op, "f64") { dk_narrow_f64($0, stride, offset, op, 50, $1, $2) }
+            check(u8, 3, op, "u8") { dk_narrow_u8($0, stride, offset, op, 3, $1, $2) }
+            check(i8, 3, op, "i8") { dk_narrow_i8($0, stride, offset, op, 3, $1, $2) }
+            check(i16, 3, op, "i16") { dk_narrow_i16($0, stride, offset, op, 3, $1, $2) }
+            check(u16, 3, op, "u16") { dk_narrow_u16($0, stride, offset, op, 3, $1, $2) }
+            check(i32, 3, op, "i32") { dk_narrow_i32($0, stride, offset, op, 3, $1, $2) }
+            check(u32, 3, op, "u32") { dk_narrow_u32($0, stride, offset, op, 3, $1, $2) }
+            check(i64, 3, op, "i64") { dk_narrow_i64($0, stride, offset, op, 3, $1, $2) }
+            check(u64, 3, op, "u64") { dk_narrow_u64($0, stride, offset, op, 3, $1, $2) }
+        }
+    }
+
+    @Test(arguments: [0, 1, 63, 64, 65, 300, 2048, 2049])
+    func indicesMatchReference(n: Int) {
+        var rng = SeededRandom(seed: UInt64(n) + 99)
+        let nw = (n + 63) / 64
+        // Densities from empty to full, so both the sparse and the dense path run.
+        for density in [0, 1, 8, 32, 56, 63, 64] {
+            var words = (0..<max(nw, 1)).map { _ -> UInt64 in
+                var w: UInt64 = 0
+                for b in 0..<64 where Int(rng.next() % 64) < density { w |= 1 << UInt64(b) }
+                return w
+            }
+            if n % 64 != 0 { words[nw - 1] &= (1 << UInt64(n % 64)) - 1 }
+            if n == 0 { words[0] = 0 }
+            let expected = (0..<n).filter { words[$0 / 64] >> UInt64($0 % 64) & 1 == 1 }.map(Int32.init)
+            var out = [Int32](repeating: -1, count: max(nw, 1) * 64)
+            let k = dk_mask_indices(words, n, &out)
+            #expect(Array(out[0..<k]) == expected, "n \(n) density \(density)")
+            let kb = dk_mask_indices_baseline(words, n, &out)
+            #expect(Array(out[0..<kb]) == expected, "baseline n \(n) density \(density)")
         }
     }
 }

@@ -278,7 +278,10 @@ import Testing
         #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         var checker = Checker(schema: schema)
         let q = try checker.check(query: "event >= 9000, e < 10")
-        let flow = try Scan(dataset: try EVCDataset(paths: [path]), query: q, options: ScanOptions(threads: 2)).count()
+        // Batches of 2048 over the 10,000 events: the first four lie before event 9000.
+        var options2048 = ScanOptions(threads: 2)
+        options2048.batchSize = 2048
+        let flow = try Scan(dataset: try EVCDataset(paths: [path]), query: q, options: options2048).count()
         #expect(flow.lines.map(\.events) == [1000, 100])
         #expect(flow.batchesDecidedByPages >= 4)
         // Without the statistics the damage is found.

@@ -37,14 +37,40 @@ void dk_widen(const void *src, size_t n, size_t width, int is_signed, uint64_t *
 int dk_stats_f32(const float *values, size_t n, double *min, double *max, uint64_t *nan_count);
 int dk_stats_f64(const double *values, size_t n, double *min, double *max, uint64_t *nan_count);
 
-/// Dense selection: writes to `out` the indices i < n (ascending) where `v[i] op c` holds and
-/// returns their count. op: 0 <, 1 <=, 2 >, 3 >=, 4 ==, 5 != (NaN fails every op, != included).
-/// `out` has room for n indices.
-size_t dk_select_f32(const float *v, size_t n, int op, float c, int32_t *out);
-/// The same without AVX2 (what CPUs without it run), for tests.
-size_t dk_select_f32_baseline(const float *v, size_t n, int op, float c, int32_t *out);
-size_t dk_select_f64(const double *v, size_t n, int op, double c, int32_t *out);
-size_t dk_select_u8(const uint8_t *v, size_t n, int op, uint8_t c, int32_t *out);
+/// Dense compare into a bit mask: bit i % 64 of words[i / 64] becomes `v[i] op c` for i < n, where
+/// op is 0 <, 1 <=, 2 >, 3 >=, 4 ==, 5 != (NaN fails every op, != included). With `narrow` nonzero the result is ANDed
+/// with the bit already there, and a word already 0 is kept without reading its values. Bits
+/// from n to the end of the last word become 0. Returns the number of bits set.
+size_t dk_mask_f32(const float *v, size_t n, int op, float c, uint64_t *words, int narrow);
+size_t dk_mask_f64(const double *v, size_t n, int op, double c, uint64_t *words, int narrow);
+size_t dk_mask_u8(const uint8_t *v, size_t n, int op, uint8_t c, uint64_t *words, int narrow);
+size_t dk_mask_i8(const int8_t *v, size_t n, int op, int8_t c, uint64_t *words, int narrow);
+size_t dk_mask_i16(const int16_t *v, size_t n, int op, int16_t c, uint64_t *words, int narrow);
+size_t dk_mask_u16(const uint16_t *v, size_t n, int op, uint16_t c, uint64_t *words, int narrow);
+size_t dk_mask_i32(const int32_t *v, size_t n, int op, int32_t c, uint64_t *words, int narrow);
+size_t dk_mask_u32(const uint32_t *v, size_t n, int op, uint32_t c, uint64_t *words, int narrow);
+size_t dk_mask_i64(const int64_t *v, size_t n, int op, int64_t c, uint64_t *words, int narrow);
+size_t dk_mask_u64(const uint64_t *v, size_t n, int op, uint64_t c, uint64_t *words, int narrow);
+/// The same without AVX2, for tests.
+size_t dk_mask_f32_baseline(const float *v, size_t n, int op, float c, uint64_t *words, int narrow);
+size_t dk_mask_u8_baseline(const uint8_t *v, size_t n, int op, uint8_t c, uint64_t *words, int narrow);
+/// Writes the positions of the bits set among the first n bits of `words` (whose bits past n
+/// are 0) to `out`, ascending, and returns their count. `out` has room for n rounded up to a
+/// multiple of 64 (the dense path stores 8 positions at a time).
+size_t dk_mask_indices(const uint64_t *words, size_t n, int32_t *out);
+size_t dk_mask_indices_baseline(const uint64_t *words, size_t n, int32_t *out);
+/// Keeps, in place and in order, the first n indices i of `list` for which
+/// `v[i * stride + offset] op c` holds (op codes as above); returns how many.
+size_t dk_narrow_f32(const float *v, size_t stride, size_t offset, int op, float c, int32_t *list, size_t n);
+size_t dk_narrow_f64(const double *v, size_t stride, size_t offset, int op, double c, int32_t *list, size_t n);
+size_t dk_narrow_u8(const uint8_t *v, size_t stride, size_t offset, int op, uint8_t c, int32_t *list, size_t n);
+size_t dk_narrow_i8(const int8_t *v, size_t stride, size_t offset, int op, int8_t c, int32_t *list, size_t n);
+size_t dk_narrow_i16(const int16_t *v, size_t stride, size_t offset, int op, int16_t c, int32_t *list, size_t n);
+size_t dk_narrow_u16(const uint16_t *v, size_t stride, size_t offset, int op, uint16_t c, int32_t *list, size_t n);
+size_t dk_narrow_i32(const int32_t *v, size_t stride, size_t offset, int op, int32_t c, int32_t *list, size_t n);
+size_t dk_narrow_u32(const uint32_t *v, size_t stride, size_t offset, int op, uint32_t c, int32_t *list, size_t n);
+size_t dk_narrow_i64(const int64_t *v, size_t stride, size_t offset, int op, int64_t c, int32_t *list, size_t n);
+size_t dk_narrow_u64(const uint64_t *v, size_t stride, size_t offset, int op, uint64_t c, int32_t *list, size_t n);
 
 /// XXH3-64 (seed 0) of `len` bytes: the system libxxhash's algorithm, through an AVX2 build of
 /// its header when the CPU has AVX2. dk_xxh3_64_library always calls the shared library.
