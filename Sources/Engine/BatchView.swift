@@ -7,36 +7,62 @@ final class BatchView {
     let schema: Schema
     /// By physical column; nil for columns the query does not read.
     let cursors: [ColumnCursor?]
-    var events: Range<Int> = 0..<0
-    // Arrays indexed by column, not dictionaries: looked up for every batch.
-    private var cache: [UnsafeRawPointer?]
+    // The per-batch state lives behind pointers that never change, not in stored `var`s: a
+    // class's vars are checked for exclusive access at run time on every use, and these are
+    // used for every column of every batch. Safe: one worker uses a view at a time.
+    private let range: UnsafeMutablePointer<Range<Int>>
+    /// By column: the batch's values once read.
+    private let cache: UnsafeMutablePointer<UnsafeRawPointer?>
+    /// The columns whose cache entry is set, and how many.
+    private let touched: UnsafeMutablePointer<Int>
+    private let touchedCount: UnsafeMutablePointer<Int>
     private var offsetCache: [[Int]?]
-    private var touched: [Int] = []
 
     init(schema: Schema, cursors: [ColumnCursor?]) {
         self.schema = schema
         self.cursors = cursors
-        cache = Array(repeating: nil, count: cursors.count)
+        range = .allocate(capacity: 1)
+        range.initialize(to: 0..<0)
+        cache = .allocate(capacity: cursors.count)
+        cache.initialize(repeating: nil, count: cursors.count)
+        // Each column is touched at most twice a batch (values, and offsets for lists).
+        touched = .allocate(capacity: 2 * cursors.count)
+        touchedCount = .allocate(capacity: 1)
+        touchedCount.initialize(to: 0)
         offsetCache = Array(repeating: nil, count: cursors.count)
     }
 
-    var count: Int { events.count }
+    deinit {
+        range.deallocate()
+        cache.deallocate()
+        touched.deallocate()
+        touchedCount.deallocate()
+    }
+
+    var events: Range<Int> { range.pointee }
+    var count: Int { range.pointee.count }
 
     func reset(_ events: Range<Int>) {
-        self.events = events
-        for c in touched {
-            cache[c] = nil
-            offsetCache[c] = nil
+        range.pointee = events
+        for j in 0..<touchedCount.pointee {
+            let c = touched[j]
+            if cache[c] != nil { cache[c] = nil } else { offsetCache[c] = nil }
         }
-        touched.removeAll(keepingCapacity: true)
+        touchedCount.pointee = 0
+    }
+
+    private func touch(_ column: Int) {
+        touched[touchedCount.pointee] = column
+        touchedCount.pointee += 1
     }
 
     /// The values of a scalar or array column for the batch: `count × per` values.
     func values(_ column: Int, per: Int) throws(EVCError) -> UnsafeRawPointer {
         if let p = cache[column] { return p }
-        let p = try cursors[column]!.values(events.lowerBound * per..<events.upperBound * per)
+        let e = range.pointee
+        let p = try cursors[column]!.values(e.lowerBound * per..<e.upperBound * per)
         cache[column] = p
-        touched.append(column)
+        touch(column)
         return p
     }
 
@@ -63,7 +89,7 @@ final class BatchView {
             prev = v
         }
         offsetCache[column] = ends
-        touched.append(column)
+        touch(column)
         return (ends, base..<base + ends[count])
     }
 
@@ -78,7 +104,7 @@ final class BatchView {
         let (_, range) = try offsets(offsetsColumn)
         let p = try cursors[column]!.values(range)
         cache[column] = p
-        touched.append(column)
+        touch(column)
         return p
     }
 }

@@ -17,11 +17,14 @@ public struct Scan: Sendable {
     public let dataset: EVCDataset
     public let query: CheckedQuery
     public let options: ScanOptions
+    /// Each cut as the steps the batch loop runs (CutPlan).
+    let plan: [[CutStep]]
 
     public init(dataset: EVCDataset, query: CheckedQuery, options: ScanOptions) {
         self.dataset = dataset
         self.query = query
         self.options = options
+        plan = query.cuts.map { CutPlan.steps($0.expr) }
     }
 
     struct Unit { let file: Int; let cluster: ClusterInfo }
@@ -48,11 +51,6 @@ public struct Scan: Sendable {
     final class WorkerBuffers: @unchecked Sendable {
         // Safe: one worker uses one instance at a time.
         var byColumn: [Int: ColumnCursor.Buffers] = [:]
-        private var full: Selection = []
-        func fullSelection(_ n: Int) -> Selection {
-            if full.count != n { full = SelectionOps.all(n) }
-            return full
-        }
         func buffers(_ column: Int, _ type: ScalarType) -> ColumnCursor.Buffers {
             if let b = byColumn[column] { return b }
             let b = ColumnCursor.Buffers(type)
@@ -189,17 +187,17 @@ public struct Scan: Sendable {
 
         var pageTruth = [Truth](repeating: .unknown, count: cuts.count)
         var pageTruthUntil = [Int](repeating: 0, count: cuts.count)
+        var sel = BatchSelection(capacity: options.batchSize)
         var start = 0
         while start < cluster.eventCount {
             let end = min(cluster.eventCount, start + options.batchSize)
             view.reset(start..<end)
-            // The whole batch, shared (copy-on-write) rather than rebuilt for every batch.
-            var sel = end - start == options.batchSize ? buffers.fullSelection(options.batchSize) : SelectionOps.all(end - start)
+            sel.reset(end - start)
             let w = try query.weight.map { (e) throws(EVCError) in try ev.numbers(e) }
             if let w {
                 for x in w { flow.totalSumW += x; flow.totalSumW2 += x * x }
             }
-            for (k, cut) in cuts.enumerated() {
+            for k in cuts.indices {
                 var truth = truths[k]
                 if truth == .unknown && !sel.isEmpty {
                     // The pages this batch spans may settle the cut without decoding them. What
@@ -209,7 +207,7 @@ public struct Scan: Sendable {
                     } else {
                         let events = start..<end
                         var until = Int.max
-                        truth = Pruning.truth(cut.expr) { c, per in
+                        truth = Pruning.truth(cuts[k].expr) { c, per in
                             guard let (stats, validUntil) = cursors[c]?.statistics(events.lowerBound * per..<events.upperBound * per) else { return nil }
                             until = min(until, validUntil / per)
                             return stats
@@ -221,23 +219,36 @@ public struct Scan: Sendable {
                 }
                 switch truth {
                 case .alwaysTrue: break
-                case .alwaysFalse: sel = []
-                case .unknown: sel = try ev.filter(cut.expr, sel)
+                case .alwaysFalse: sel.clear()
+                case .unknown: try narrow(&sel, plan[k], view, ev)
                 }
                 flow.lines[k].events += sel.count
                 if let w {
-                    for i in sel { flow.lines[k].sumW += w[Int(i)]; flow.lines[k].sumW2 += w[Int(i)] * w[Int(i)] }
+                    for i in sel.indices() { flow.lines[k].sumW += w[Int(i)]; flow.lines[k].sumW2 += w[Int(i)] * w[Int(i)] }
                 }
                 if sel.isEmpty { break }
             }
             if options.nMinusOne { try countNMinusOne(ev, truths, end - start, &flow) }
-            if var o = out, !sel.isEmpty {
-                try gather(view, sel, outputMap, into: &o)
-                out = o
+            if out != nil && !sel.isEmpty {
+                let kept = sel.indices()
+                try gather(view, kept, outputMap, into: out!)
+                out!.noteAppendedEvents(kept.count)
             }
             start = end
         }
         return UnitResult(flow: flow, output: out)
+    }
+
+    /// Runs the steps of one cut on the selected events of the batch.
+    func narrow(_ sel: inout BatchSelection, _ steps: [CutStep], _ view: BatchView, _ ev: Evaluator) throws(EVCError) {
+        for step in steps {
+            switch step {
+            case .test(let t): sel.apply(t, values: try view.values(t.column, per: t.per))
+            case .never: sel.clear()
+            case .general(let e): sel.replace(with: try ev.filter(e, Array(sel.indices())))
+            }
+            if sel.isEmpty { return }
+        }
     }
 
     /// For each cut, the events of the batch that pass every other cut.
@@ -269,7 +280,7 @@ public struct Scan: Sendable {
 
     /// Appends the selected events of the batch to `out` (only output columns are read here, and
     /// only for batches with survivors).
-    func gather(_ view: BatchView, _ sel: Selection, _ map: [(out: Int, input: Int)], into out: inout EventBatch) throws(EVCError) {
+    func gather(_ view: BatchView, _ sel: UnsafeBufferPointer<Int32>, _ map: [(out: Int, input: Int)], into out: EventBatch) throws(EVCError) {
         let schema = view.schema
         for (oc, ic) in map {
             let col = schema.columns[ic]
@@ -277,26 +288,15 @@ public struct Scan: Sendable {
             let dst = out.columns[oc]!
             let w = col.type.width
             if let per = field.elementsPerEvent {
-                let p = try view.values(ic, per: per)
-                for i in sel { dst.appendRaw(p + Int(i) * per * w, count: per) }
+                Gather.fixed(try view.values(ic, per: per), width: w, per: per, sel, to: dst)
             } else if col.role == .offsets {
-                let ends = try view.offsets(ic).ends
-                var last: UInt64 = dst.count == 0 ? 0 : dst.buffer(UInt64.self)[dst.count - 1]
-                for i in sel {
-                    last += UInt64(ends[Int(i) + 1] - ends[Int(i)])
-                    dst.append(last)
-                }
+                Gather.offsets(try view.offsets(ic).ends, sel, to: dst)
             } else {
                 let offsetsColumn = ic - (col.role == .values ? 1 : memberIndex(col.role) + 1)
                 let ends = try view.offsets(offsetsColumn).ends
-                let p = try view.listValues(ic, offsetsColumn: offsetsColumn)
-                for i in sel {
-                    let a = ends[Int(i)], b = ends[Int(i) + 1]
-                    dst.appendRaw(p + a * w, count: b - a)
-                }
+                Gather.lists(try view.listValues(ic, offsetsColumn: offsetsColumn), width: w, ends: ends, sel, to: dst)
             }
         }
-        out.noteAppendedEvents(sel.count)
     }
 
     func memberIndex(_ role: ColumnRole) -> Int {

@@ -46,6 +46,29 @@ size_t dk_select_f32_baseline(const float *v, size_t n, int op, float c, int32_t
 size_t dk_select_f64(const double *v, size_t n, int op, double c, int32_t *out);
 size_t dk_select_u8(const uint8_t *v, size_t n, int op, uint8_t c, int32_t *out);
 
+/// Dense compare into a bit mask: bit i % 64 of words[i / 64] becomes `v[i] op c` for i < n (op
+/// codes as above; NaN fails every op, != included). With `narrow` nonzero the result is ANDed
+/// with the bit already there, and a word already 0 is kept without reading its values. Bits
+/// from n to the end of the last word become 0. Returns the number of bits set.
+size_t dk_mask_f32(const float *v, size_t n, int op, float c, uint64_t *words, int narrow);
+size_t dk_mask_f64(const double *v, size_t n, int op, double c, uint64_t *words, int narrow);
+size_t dk_mask_u8(const uint8_t *v, size_t n, int op, uint8_t c, uint64_t *words, int narrow);
+size_t dk_mask_i8(const int8_t *v, size_t n, int op, int8_t c, uint64_t *words, int narrow);
+size_t dk_mask_i16(const int16_t *v, size_t n, int op, int16_t c, uint64_t *words, int narrow);
+size_t dk_mask_u16(const uint16_t *v, size_t n, int op, uint16_t c, uint64_t *words, int narrow);
+size_t dk_mask_i32(const int32_t *v, size_t n, int op, int32_t c, uint64_t *words, int narrow);
+size_t dk_mask_u32(const uint32_t *v, size_t n, int op, uint32_t c, uint64_t *words, int narrow);
+size_t dk_mask_i64(const int64_t *v, size_t n, int op, int64_t c, uint64_t *words, int narrow);
+size_t dk_mask_u64(const uint64_t *v, size_t n, int op, uint64_t c, uint64_t *words, int narrow);
+/// The same without AVX2, for tests.
+size_t dk_mask_f32_baseline(const float *v, size_t n, int op, float c, uint64_t *words, int narrow);
+size_t dk_mask_u8_baseline(const uint8_t *v, size_t n, int op, uint8_t c, uint64_t *words, int narrow);
+/// Writes the positions of the bits set among the first n bits of `words` (whose bits past n
+/// are 0) to `out`, ascending, and returns their count. `out` has room for n rounded up to a
+/// multiple of 64 (the dense path stores 8 positions at a time).
+size_t dk_mask_indices(const uint64_t *words, size_t n, int32_t *out);
+size_t dk_mask_indices_baseline(const uint64_t *words, size_t n, int32_t *out);
+
 /// XXH3-64 (seed 0) of `len` bytes: the system libxxhash's algorithm, through an AVX2 build of
 /// its header when the CPU has AVX2. dk_xxh3_64_library always calls the shared library.
 uint64_t dk_xxh3_64(const void *data, size_t len);
