@@ -225,7 +225,8 @@ public struct ClusterSummary: Sendable, Equatable {
 struct Footer: Sendable, Equatable {
     /// A copy of the file header's version and feature flags, checked against the header.
     var major: UInt16 = Layout.majorVersion
-    var minor: UInt16 = Layout.minorVersion
+    /// 1 when the footer carries the exposure fields (version 1.1), else 0.
+    var minor: UInt16 = 0
     var features: UInt32 = 0
     var eventCount: Int
     /// True for a checkpoint footer written while the file was still open.
@@ -235,10 +236,14 @@ struct Footer: Sendable, Equatable {
     var schema: Schema
     var metadata: [(String, String)]
     var clusters: [ClusterSummary]
+    /// Version 1.1: where the EXPO block is (0, 0: none).
+    var exposureOffset = 0
+    var exposureSize = 0
 
     static func == (a: Footer, b: Footer) -> Bool {
         a.major == b.major && a.minor == b.minor && a.features == b.features && a.eventCount == b.eventCount && a.checkpoint == b.checkpoint && a.indexOffset == b.indexOffset
             && a.indexSize == b.indexSize && a.schema == b.schema && a.clusters == b.clusters
+            && a.exposureOffset == b.exposureOffset && a.exposureSize == b.exposureSize
             && a.metadata.map(\.0) == b.metadata.map(\.0) && a.metadata.map(\.1) == b.metadata.map(\.1)
     }
 
@@ -260,6 +265,10 @@ struct Footer: Sendable, Equatable {
             }
             w.u32(UInt32(clusters.count))
             for c in clusters { c.write(&w) }
+            if minor >= 1 {
+                w.u64(UInt64(exposureOffset))
+                w.u64(UInt64(exposureSize))
+            }
         }
         return w.bytes
     }
@@ -290,8 +299,17 @@ struct Footer: Sendable, Equatable {
                 clusters.append(c)
             }
             guard next == events else { throw r.error("clusters hold \(next) events, the footer says \(events)") }
-            return Footer(major: major, minor: minor, features: features, eventCount: events, checkpoint: flags & 1 != 0, indexOffset: indexOffset, indexSize: indexSize,
-                          schema: schema, metadata: meta, clusters: clusters)
+            var footer = Footer(major: major, minor: minor, features: features, eventCount: events, checkpoint: flags & 1 != 0, indexOffset: indexOffset,
+                                indexSize: indexSize, schema: schema, metadata: meta, clusters: clusters)
+            // Version 1.1 appends where the exposure table is; a 1.0 footer ends here.
+            if minor >= 1 {
+                footer.exposureOffset = try r.count("exposure offset", max: Int.max / 2)
+                footer.exposureSize = try r.count("exposure size", max: Int.max / 2)
+                guard (footer.exposureOffset == 0) == (footer.exposureSize == 0) else {
+                    throw r.error("exposure offset \(footer.exposureOffset) and size \(footer.exposureSize): both or neither must be 0")
+                }
+            }
+            return footer
         }
     }
 }
