@@ -18,6 +18,15 @@ public struct QueryOptions: Sendable {
     public var nMinusOne = false
     public var threads = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     public var verifyChecksums = true
+    /// A good-spill list (Formats/SPILLS.md): only its spills' events are read (the cut flow's
+    /// first line), and the exposure is that of its spills.
+    public var spills: SpillList? = nil
+    /// Datasets whose fields join the events by (run, event), as `prefix.field`.
+    public var friends: [Friend] = []
+    /// What to do with events a friend lacks.
+    public var friendMissing: FriendMissing = .error
+    /// Report the exposure of the events read with the cut flow (`CutFlow.exposure`).
+    public var exposure = true
 
     public init() {}
 
@@ -30,38 +39,57 @@ public struct QueryOptions: Sendable {
 }
 
 extension EVCDataset {
-    /// Checks `query` (with `options.defines` and `options.weight`) against this dataset's schema.
-    /// Throws `QueryError`, whose `rendered()` points at the exact place.
-    public func check(_ query: String, options: QueryOptions = QueryOptions()) throws(QueryError) -> CheckedQuery {
-        var checker = Checker(schema: schema)
-        for d in options.defines { try checker.define(d) }
-        return try checker.check(query: query, weight: options.weight)
+    /// Checks `query` (with `options.defines` and `options.weight`) against this dataset's schema,
+    /// extended by the fields of `options.friends` and the spill list's flag. Throws `QueryError`,
+    /// whose `rendered()` points at the exact place, or `EVCError` for a friend that cannot be
+    /// opened or joined.
+    public func check(_ query: String, options: QueryOptions = QueryOptions()) throws -> CheckedQuery {
+        try QueryPlan.make(self, query, options).query
     }
 
-    /// The cut flow of `query` over every event.
+    /// The cut flow of `query` over every event, with the exposure of the events read
+    /// (`CutFlow.exposure`) and what each friend join found (`CutFlow.joins`).
     public func count(_ query: String, options: QueryOptions = QueryOptions(), progress: ((Int) -> Void)? = nil) throws -> CutFlow {
-        let q = try check(query, options: options)
-        return try Scan(dataset: self, query: q, options: options.scanOptions()).count(progress: progress)
+        let plan = try QueryPlan.make(self, query, options)
+        let exposure = try plan.exposure(self, options)
+        var flow = try plan.scan(self, options).count(progress: progress)
+        plan.annotate(&flow, exposure: exposure)
+        return flow
     }
 
-    /// Writes the events passing every cut of `query` to `path` (all fields, or `select`), with
-    /// the query, its cut flow and the input files in the output's metadata.
+    /// Writes the events passing every cut of `query` to `path` (all fields, or `select`: names
+    /// of the dataset's or friends' fields, `*` for all of the dataset's, `P.*` for all of friend
+    /// P's), with the query, spill list, cut flow and input files in the output's metadata, and
+    /// the exposure of every spill the skim read (Formats/EVC.md, section 8.2).
     @discardableResult
     public func skim(_ query: String, to path: String, select: [String]? = nil, options: QueryOptions = QueryOptions(),
                      writerOptions: WriterOptions = WriterOptions(), progress: ((Int) -> Void)? = nil) throws -> CutFlow {
-        let q = try check(query, options: options)
-        let out = try projection(select)
+        let plan = try QueryPlan.make(self, query, options)
+        let out = try plan.projection(self, select)
+        var opts = options
+        opts.exposure = true
+        let exposure = try plan.exposure(self, opts)!
         var metadata: [(String, String)] = [("producer", "darkscan skim"), ("query", query)]
         for d in options.defines { metadata.append(("define", d)) }
         if let w = options.weight { metadata.append(("weight", w)) }
+        if let s = options.spills {
+            metadata.append(("spill_list_file", s.name))
+            metadata.append(("spill_list", s.canonical))
+        }
+        for f in options.friends { metadata.append(("friend", "\(f.paths.joined(separator: ",")):\(f.prefix) (missing events: \(options.friendMissing.rawValue))")) }
         let runs = Array(Set(files.compactMap { $0.metadata("run") })).sorted()
         if !runs.isEmpty { metadata.append(("run", runs.joined(separator: ","))) }
         metadata.append(("inputs", files.map(\.path).joined(separator: "\n")))
-        let writer = try EVCWriter(path: path, schema: out, options: writerOptions, metadata: metadata)
+        // Inputs without any exposure table give a skim without one: its exposure is unknown.
+        let table = exposure.filesWithout.count == files.count ? nil : exposure.table
+        let writer = try EVCWriter(path: path, schema: out, options: writerOptions, metadata: metadata, exposure: table)
         do {
-            let flow = try Scan(dataset: self, query: q, options: options.scanOptions()).skim(to: writer, progress: progress)
+            var flow = try plan.scan(self, options).skim(to: writer, progress: progress)
+            plan.annotate(&flow, exposure: exposure)
             writer.setMetadata("cut_flow", flow.table())
+            writer.setMetadata("cut_flow_json", flow.cutFlowJSON)
             writer.setMetadata("events_read", String(flow.total))
+            writer.setMetadata("events_without_exposure", String(exposure.eventsWithout))
             try writer.close()
             return flow
         } catch {
@@ -75,15 +103,31 @@ extension EVCDataset {
     @discardableResult
     public func forEachSelected(_ query: String, fields: [String]? = nil, options: QueryOptions = QueryOptions(),
                                 _ body: (EventBatch) throws -> Void) throws -> CutFlow {
-        let q = try check(query, options: options)
-        let out = try projection(fields)
+        let plan = try QueryPlan.make(self, query, options)
+        let out = try plan.projection(self, fields)
+        let exposure = try plan.exposure(self, options)
         var failure: Error? = nil
-        let flow = try Scan(dataset: self, query: q, options: options.scanOptions()).forEachSelected(output: out) { (b) throws(EVCError) in
-            guard failure == nil else { return }
-            do { try body(b) } catch { failure = error }
+        let flow_: CutFlow
+        do {
+            flow_ = try plan.scan(self, options).forEachSelected(output: out) { (b) throws(EVCError) in
+                do { try body(b) } catch {
+                    // The body's error ends the scan (a consumer that has had enough stops it).
+                    failure = error
+                    throw EVCError(.badArgument, "stopped by the caller")
+                }
+            }
+        } catch {
+            throw failure ?? error
         }
-        if let failure { throw failure }
+        var flow = flow_
+        plan.annotate(&flow, exposure: exposure)
         return flow
+    }
+
+    /// The schema a query on this dataset with `options` sees: the dataset's fields, then the
+    /// friends' (`prefix.field`) and the spill list's flag.
+    public func extendedSchema(options: QueryOptions) throws -> Schema {
+        try QueryPlan.make(self, "true", options).schema
     }
 
     /// The schema restricted to `names` (in schema order), or the whole schema.
@@ -101,7 +145,9 @@ extension EVCDataset {
     @discardableResult
     public func exportArrow(to path: String, query: String? = nil, fields: [String]? = nil, compression: ArrowWriter.Compression = .zstd,
                             options: QueryOptions = QueryOptions(), progress: ((Int) -> Void)? = nil) throws -> CutFlow? {
-        let out = try projection(fields)
+        // Friends and spill lists are read through a query: "true" when none was given.
+        let query = query ?? (options.friends.isEmpty && options.spills == nil ? nil : "true")
+        let out = try QueryPlan.make(self, query ?? "true", options).projection(self, fields)
         var metadata: [(String, String)] = [("producer", "darkscan export")]
         if let query { metadata.append(("darkscan.query", query)) }
         let runs = Array(Set(files.compactMap { $0.metadata("run") })).sorted()

@@ -16,6 +16,13 @@ struct CountCommand: ParsableCommand {
               darkscan count 'runs/*.evc' --where "signal: ecal_e < 50 GeV, hcal_e < 1 GeV, veto == 0" --n-minus-1
               darkscan count data/ --define "ps = ecal_pre_e" --where "ps > 0.5 GeV, missing energy > 50 GeV" --json
               darkscan count run.evc --where "srd_e_sum < 80 MeV" --weight "1 / track_chi2"
+              darkscan count 'runs/*.evc' --spills good-spills.txt --where "missing energy > 50 GeV" --per-eot
+              darkscan count run4242.evc --friend cdr01001-004242.truth.evc --where "truth.kind == 3, ecal_e < 50 GeV"
+
+            The exposure of the events read is printed after the cut flow: the EOT of every \
+            spill the data's exposure tables list (Formats/EVC.md 8.2), or, with --spills or \
+            cuts on run and spill alone, of the spills they select; events whose spill has no \
+            exposure row are counted and named, never normalised.
 
             Exit codes: 0 success; 1 damaged or unreadable input; 2 an error in the query; \
             64 bad usage.
@@ -32,6 +39,9 @@ struct CountCommand: ParsableCommand {
 
     @Flag(name: .customLong("n-minus-1"), help: "Also count, for each cut, the events passing all the other cuts.")
     var nMinusOne = false
+
+    @Flag(name: .customLong("per-eot"), help: "Add a column of events per 1e9 electrons on target.")
+    var perEOT = false
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -54,7 +64,8 @@ struct CountCommand: ParsableCommand {
             Terminal.printJSON(o)
             return
         }
-        print(flow.table())
+        print(flow.table(perEOT: perEOT))
+        JoinOptionGroup.notes(flow)
         Terminal.note(String(format: "%@ events in %@ file%@, %.2f s, %@ events/s; %d of %d clusters decided by statistics alone",
                              Terminal.count(flow.total), Terminal.count(ds.files.count), ds.files.count == 1 ? "" : "s", seconds,
                              Terminal.count(Int(Double(flow.total) / max(seconds, 1e-9))), flow.clustersSkipped,

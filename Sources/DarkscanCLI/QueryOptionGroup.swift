@@ -19,12 +19,14 @@ struct QueryOptionGroup: ParsableArguments {
     @Flag(help: "Skip page checksum verification.")
     var noVerify = false
 
+    @OptionGroup var join: JoinOptionGroup
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func options() throws -> QueryOptions {
-        var o = QueryOptions()
+        var o = try join.options()
         o.threads = threads
         o.verifyChecksums = !noVerify
         if let aliases {
@@ -44,8 +46,11 @@ struct QueryOptionGroup: ParsableArguments {
     static func open(_ files: [String], query: String?, options: QueryOptions) throws -> EVCDataset {
         let ds: EVCDataset
         do { ds = try EVCDataset(paths: files) } catch { throw Terminal.fail(error) }
-        if let query {
-            do { _ = try ds.check(query, options: options) } catch { throw report(error, options: options, query: query) }
+        if query != nil || !options.friends.isEmpty || options.spills != nil {
+            let text = query ?? "true"
+            do { _ = try ds.check(text, options: options) } catch let e as QueryError { throw report(e, options: options, query: text) } catch {
+                throw Terminal.fail(error)
+            }
         }
         return ds
     }

@@ -14,6 +14,14 @@ struct SkimCommand: ParsableCommand {
             Examples:
               darkscan skim run4242.evc --where "missing energy > 50 GeV, veto == 0" -o candidates.evc
               darkscan skim 'runs/*.evc' --where "ecal_e < 50 GeV, hcal_e < 1 GeV" --select run,event,ecal_e,hcal_e -o box.evc
+              darkscan skim 'runs/*.evc' --spills good-spills.txt --where "missing energy > 50 GeV" -o good.evc
+              darkscan skim run4242.evc --friend cdr01001-004242.truth.evc --where "ecal_e < 50 GeV" --select '*,truth.*' -o box-truth.evc
+
+            The skim keeps the exposure of every spill it read (all spills of the inputs' \
+            exposure tables, or those --spills and cuts on run and spill select), whether or \
+            not any of its events survived: counting the skim gives the EOT its events were \
+            selected from. --select may name friends' fields (truth.kind), * for all of the \
+            data's fields and PREFIX.* for all of a friend's.
 
             Exit codes: 0 success; 1 damaged or unreadable input, or an output that cannot be \
             written; 2 an error in the query; 64 bad usage.
@@ -33,6 +41,9 @@ struct SkimCommand: ParsableCommand {
 
     @Option(name: .shortAndLong, help: "Output EVC file.")
     var output: String
+
+    @Flag(name: .customLong("per-eot"), help: "Add a column of events per 1e9 electrons on target.")
+    var perEOT = false
 
     @Flag(help: "Print the summary as JSON.")
     var json = false
@@ -59,7 +70,8 @@ struct SkimCommand: ParsableCommand {
             Terminal.printJSON(o)
             return
         }
-        print(flow.table())
+        print(flow.table(perEOT: perEOT))
+        JoinOptionGroup.notes(flow)
         Terminal.note(String(format: "%@: %@ of %@ events written, %.2f s, %@ events/s", output, Terminal.count(flow.selected),
                              Terminal.count(flow.total), seconds, Terminal.count(Int(Double(flow.total) / max(seconds, 1e-9)))))
     }

@@ -136,6 +136,12 @@ public struct Exposure: Sendable, Equatable {
         rows.insert(row, at: i)
     }
 
+    /// Puts `row` in place of the spill's row (or adds it).
+    public mutating func replace(_ row: SpillExposure) {
+        let i = insertionIndex(row.key)
+        if i < rows.count && rows[i].key == row.key { rows[i] = row } else { rows.insert(row, at: i) }
+    }
+
     /// The union with `other`: rows of a (run, spill) in both must be identical.
     public mutating func merge(_ other: Exposure) throws(ExposureConflict) {
         var out: [SpillExposure] = []

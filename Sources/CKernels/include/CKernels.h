@@ -83,6 +83,9 @@ uint32_t dk_crc32c_portable(uint32_t crc, const void *data, size_t len);
 /// Offset of the first occurrence of the 4 bytes `pattern` in `data[0..<len]`, or -1.
 ptrdiff_t dk_find4(const uint8_t *data, size_t len, const uint8_t pattern[4]);
 
+/// Sorts `n` 64-bit keys in place, ascending (radix sort on bytes; no memory beyond `a`).
+void dk_sort_u64(uint64_t *a, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,193 @@
+import EventFormat
+
+/// One thread's side of a friend join: the current batch's friend rows, the joined values, and
+/// cursors over the friend cluster being read.
+final class FriendWorker: DerivedWorker {
+    let j: FriendJoin
+    /// Dataset event number of the unit's first event, and a serial per unit (batches of two
+    /// units may have the same range).
+    var unitFirst = 0, unitSerial = 0
+    var mapped: (serial: Int, events: Range<Int>)? = nil
+    /// The batch's friend rows: contiguous from `firstRow` (positional) or one per event (-1:
+    /// none), `ascending` when they never go back.
+    var firstRow: Int? = nil
+    var rows: [Int] = []
+    var ascending = true
+    var runs: [UInt64] = [], events: [UInt64] = [], valid1: [Bool] = [], valid2: [Bool] = []
+    var friendRuns: [UInt64] = [], friendEvents: [UInt64] = []
+    /// Joined values of each field for the batch, and whether they are filled.
+    var out: [ColumnBuffer]
+    var filled: [Bool]
+    /// The friend cluster being read (index into `j.units`), its page index and its cursors.
+    var current: (unit: Int, info: ClusterInfo)? = nil
+    var cursors: [Int: ColumnCursor] = [:]
+    var buffers: [Int: ColumnCursor.Buffers] = [:]
+    let keyBuffer = ColumnBuffer(type: .uint64)
+
+    init(_ j: FriendJoin) {
+        self.j = j
+        out = zip(j.fieldColumns, j.fieldPer).map { ColumnBuffer(type: $0.0?.type ?? .bool, capacity: 2048 * $0.1) }
+        filled = Array(repeating: false, count: j.fieldColumns.count)
+    }
+
+    func begin(file: Int, cluster: ClusterInfo, firstEvent: Int) throws(EVCError) {
+        unitFirst = firstEvent
+        unitSerial += 1
+        mapped = nil
+    }
+
+    func values(field k: Int, view: BatchView) throws(EVCError) -> UnsafeRawPointer {
+        if mapped == nil || mapped!.serial != unitSerial || mapped!.events != view.events {
+            try map(view)
+            mapped = (unitSerial, view.events)
+            for i in filled.indices { filled[i] = false }
+        }
+        if !filled[k] {
+            try fill(k, count: view.count)
+            filled[k] = true
+        }
+        return UnsafeRawPointer(out[k].rawBytes.baseAddress!)
+    }
+
+    // MARK: - Which friend rows
+
+    /// Finds the friend row of each event of the batch.
+    func map(_ view: BatchView) throws(EVCError) {
+        let n = view.count
+        KeyValues.read(try view.values(j.mainRun.index, per: 1), type: j.mainRun.type, count: n, into: &runs, valid: &valid1)
+        KeyValues.read(try view.values(j.mainEvent.index, per: 1), type: j.mainEvent.type, count: n, into: &events, valid: &valid2)
+        let g = unitFirst + view.events.lowerBound
+        firstRow = nil
+        if !j.positionalFailed.load(ordering: .relaxed) && g + n <= j.friend.eventCount && n > 0 {
+            try readKeys(from: g, count: n)
+            if friendRuns == runs && friendEvents == events && !valid1.contains(false) && !valid2.contains(false) {
+                firstRow = g
+                j.note(positional: true, unmatched: 0, first: nil)
+                return
+            }
+            j.positionalFailed.store(true, ordering: .relaxed)
+        }
+        let index = try j.index()
+        rows.removeAll(keepingCapacity: true)
+        ascending = true
+        var unmatched = 0, first: (UInt64, UInt64)? = nil
+        var last = -1
+        for i in 0..<n {
+            let m: FriendIndex.Match = valid1[i] && valid2[i] ? index.lookup(run: runs[i], event: events[i]) : .missing
+            switch m {
+            case .row(let r):
+                if r < last { ascending = false }
+                last = r
+                rows.append(r)
+            case .duplicate(let a, let b):
+                throw EVCError(.conflict, "\(j.name) holds run \(runs[i]) event \(events[i]) twice (its events #\(a) and #\(b)): the join would be ambiguous")
+            case .missing:
+                guard j.missing != .error else {
+                    throw EVCError(.conflict, "\(j.name) has no event run \(runs[i]) event \(events[i]) (event #\(g + i) of the data)"
+                                   + (j.friend.eventCount < unitFirst + view.events.upperBound ? "; the friend is shorter (\(j.friend.eventCount) events)" : "")
+                                   + "; --friend-missing=skip or null to go on without it")
+                }
+                unmatched += 1
+                if first == nil { first = (runs[i], events[i]) }
+                rows.append(-1)
+            }
+        }
+        j.note(positional: false, unmatched: unmatched, first: first)
+    }
+
+    /// The friend's keys of rows `g ..< g + n` into `friendRuns` and `friendEvents`.
+    func readKeys(from g: Int, count n: Int) throws(EVCError) {
+        keyBuffer.resize(n)
+        try copyRows(j.friendRun, per: 1, from: g, count: n, to: keyBuffer, widen: true)
+        friendRuns = keyBuffer.values(UInt64.self)
+        try copyRows(j.friendEvent, per: 1, from: g, count: n, to: keyBuffer, widen: true)
+        friendEvents = keyBuffer.values(UInt64.self)
+    }
+
+    // MARK: - Values
+
+    func fill(_ k: Int, count n: Int) throws(EVCError) {
+        let per = j.fieldPer[k]
+        let dst = out[k]
+        dst.resize(n * per)
+        guard let column = j.fieldColumns[k] else {
+            // The "has the event" flag.
+            let p = dst.mutableRawBytes
+            for i in 0..<n { p[i] = firstRow != nil || rows[i] >= 0 ? 1 : 0 }
+            return
+        }
+        if let g = firstRow {
+            try copyRows(column, per: per, from: g, count: n, to: dst, widen: false)
+            return
+        }
+        let w = column.type.width
+        let base = dst.mutableRawBytes.baseAddress!
+        if ascending {
+            for i in 0..<n where rows[i] >= 0 {
+                let (cursor, local) = try cursor(column, row: rows[i])
+                (base + i * per * w).copyMemory(from: try cursor.values(local * per..<(local + 1) * per), byteCount: per * w)
+            }
+        } else {
+            let all = try j.wholeColumn(column, per: per)
+            let src = all.rawBytes.baseAddress!
+            for i in 0..<n where rows[i] >= 0 {
+                (base + i * per * w).copyMemory(from: src + rows[i] * per * w, byteCount: per * w)
+            }
+        }
+        if rows.contains(-1) { nullFill(dst, type: column.type, per: per) }
+    }
+
+    /// NaN (floating point) or 0 for the values of events without a friend row.
+    func nullFill(_ dst: ColumnBuffer, type: ScalarType, per: Int) {
+        let w = type.width
+        let base = dst.mutableRawBytes.baseAddress!
+        for (i, r) in rows.enumerated() where r < 0 {
+            let p = base + i * per * w
+            switch type {
+            case .float32: for e in 0..<per { p.storeBytes(of: Float.nan, toByteOffset: e * 4, as: Float.self) }
+            case .float64: for e in 0..<per { p.storeBytes(of: Double.nan, toByteOffset: e * 8, as: Double.self) }
+            default: p.initializeMemory(as: UInt8.self, repeating: 0, count: per * w)
+            }
+        }
+    }
+
+    /// Copies friend rows `g ..< g + n` of `column` into `dst` (which holds n × per values, or
+    /// with `widen` n unsigned 64-bit keys).
+    func copyRows(_ column: Column, per: Int, from g: Int, count n: Int, to dst: ColumnBuffer, widen: Bool) throws(EVCError) {
+        var done = 0
+        let w = column.type.width
+        let base = dst.mutableRawBytes.baseAddress!
+        while done < n {
+            let (cursor, local) = try cursor(column, row: g + done)
+            let end = min(n - done, current!.info.eventCount - local)
+            let src = try cursor.values(local * per..<(local + end) * per)
+            if widen {
+                var keys: [UInt64] = [], valid: [Bool] = []
+                KeyValues.read(src, type: column.type, count: end, into: &keys, valid: &valid)
+                if valid.contains(false) { throw cursor.corrupt("negative value in a key column") }
+                keys.withUnsafeBytes { (base + done * 8).copyMemory(from: $0.baseAddress!, byteCount: end * 8) }
+            } else {
+                (base + done * per * w).copyMemory(from: src, byteCount: end * per * w)
+            }
+            done += end
+        }
+    }
+
+    /// A cursor over `column` in the friend cluster holding friend row `row`, and the row's
+    /// place in that cluster.
+    func cursor(_ column: Column, row: Int) throws(EVCError) -> (ColumnCursor, Int) {
+        if current == nil || row < j.units[current!.unit].firstRow || row >= j.units[current!.unit].firstRow + current!.info.eventCount {
+            let u = j.unit(ofRow: row)
+            let info = try j.friend.files[j.units[u].file].cluster(j.units[u].cluster)
+            current = (u, info)
+            cursors.removeAll(keepingCapacity: true)
+        }
+        let u = j.units[current!.unit]
+        if let c = cursors[column.index] { return (c, row - u.firstRow) }
+        let b = buffers[column.index] ?? ColumnCursor.Buffers(column.type)
+        buffers[column.index] = b
+        let c = ColumnCursor(file: j.friend.files[u.file], cluster: current!.info, column: column.index, verify: j.verify, buffers: b)
+        cursors[column.index] = c
+        return (c, row - u.firstRow)
+    }
+}
