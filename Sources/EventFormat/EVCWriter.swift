@@ -189,11 +189,25 @@ public final class EVCWriter {
         guard open.eventCount > 0 else { return }
         let columns = open.columns.map { $0! }
         let encoded = ClusterEncoder.encode(schema: schema, columns: columns, options: options)
+        try writeEncodedCluster(eventCount: open.eventCount, columns: encoded.map(\.chunk)) { (file) throws(EVCError) in
+            for e in encoded { try file.write(e.data.rawBytes) }
+        }
+        for c in open.columns { c!.removeAll() }
+        open.eventCount = 0
+        openBytes = 0
+    }
+
+    /// Writes a cluster of `eventCount` events whose pages are encoded already: `columns`
+    /// describe them (their page offsets are assigned here, column after column), and `pages`
+    /// writes their stored bytes in that order. Used by the writer itself and by merges, which
+    /// copy pages as they are.
+    func writeEncodedCluster(eventCount events: Int, columns: [ColumnChunkInfo], pages: (OutputFile) throws(EVCError) -> Void) throws(EVCError) {
+        guard !closed else { throw EVCError(.badArgument, "writer is closed", path: path) }
         let firstEvent = eventCount
-        var info = ClusterInfo(index: clusters.count, firstEvent: firstEvent, eventCount: open.eventCount,
+        var info = ClusterInfo(index: clusters.count, firstEvent: firstEvent, eventCount: events,
                                pagesOffset: 0, pagesLength: 0, columns: [])
         // Page offsets are fixed-width fields, so the block's size does not depend on them.
-        info.columns = encoded.map(\.chunk)
+        info.columns = columns
         var probe = ByteWriter()
         info.write(&probe)
         let blockOffset = file.position
@@ -210,13 +224,13 @@ public final class EVCWriter {
         var w = ByteWriter()
         info.write(&w)
         try file.write(Block.frame(.cluster, w.bytes))
-        for e in encoded { try file.write(e.data.rawBytes) }
+        try pages(file)
+        guard file.position == offset else {
+            throw EVCError(.badArgument, "cluster pages of \(file.position - info.pagesOffset) bytes written, \(info.pagesLength) described", path: path)
+        }
         clusters.append(info)
         summaries.append(ClusterSummary(firstEvent: firstEvent, eventCount: info.eventCount, blockOffset: blockOffset, blockSize: blockSize))
         eventCount += info.eventCount
-        for c in open.columns { c!.removeAll() }
-        open.eventCount = 0
-        openBytes = 0
         if options.checkpointEvery > 0 && clusters.count % options.checkpointEvery == 0 {
             try writeFooter(checkpoint: true)
         }
