@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(name: "scan-bench", dependencies: ["Darkscan", "DAQ", "Simulation", "CKernels", "BenchSupport"], path: "Bench/ScanBench"),
         .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat"], resources: [.copy("Cases")]),
-        .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DarkscanCLI"]),
+        .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DAQ", "DarkscanCLI"]),
         .testTarget(name: "DAQTests", dependencies: ["DAQ", "Simulation", "EventFormat", "CKernels"]),
     ]
 )

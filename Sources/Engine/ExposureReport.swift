@@ -75,7 +75,7 @@ extension Exposure {
     public init(json: [String: Any]) throws {
         guard let rows = json["rows"] as? [[Any]] else { throw EVCError(.badArgument, "exposure JSON has no rows") }
         func u64(_ v: Any) throws -> UInt64 {
-            if let n = v as? UInt64 { return n }
+            if let n = v as? any BinaryInteger, let u = UInt64(exactly: n) { return u }
             if let n = v as? Int, n >= 0 { return UInt64(n) }
             if let n = v as? Double, n >= 0, n == n.rounded(), n < 1.8e19 { return UInt64(n) }
             throw EVCError(.badArgument, "exposure JSON holds '\(v)' where a count belongs")

@@ -18,11 +18,6 @@ final class FriendIndex: @unchecked Sendable {
 
     var bytes: Int { entries.count * 8 + dir.count * 4 + runs.count * 8 }
 
-    enum Match: Equatable {
-        case row(Int)
-        case missing
-        case duplicate(Int, Int)
-    }
 
     /// Reads the friend's `run` and `event` columns (of every cluster, on `threads` threads).
     init(friend: EVCDataset, run: Column, event: Column, threads: Int) throws(EVCError) {
@@ -58,7 +53,7 @@ final class FriendIndex: @unchecked Sendable {
         rowBits = max(1, FriendIndex.bits(UInt64(max(total, 1) - 1)))
         let runBits = FriendIndex.bits(UInt64(max(runs.count, 1) - 1))
         eventBits = 64 - rowBits - runBits
-        guard eventBits >= 1, eventBits >= 64 || maxEvent < 1 << UInt64(eventBits) else {
+        guard eventBits >= 1, maxEvent < 1 << UInt64(eventBits) else {
             throw EVCError(.badArgument, "friend keys do not fit the index: \(runs.count) runs, \(total) events and event numbers up to \(maxEvent) need more than 64 bits")
         }
         // Pass 2: the packed entries, each cluster into its own rows.
@@ -91,6 +86,14 @@ final class FriendIndex: @unchecked Sendable {
             return false
         }
         if unsorted { entries.withUnsafeMutableBufferPointer { dk_sort_u64($0.baseAddress!, $0.count) } }
+        // A key held twice makes every join through the index ambiguous.
+        let mask = (UInt64(1) << UInt64(rb)) - 1
+        for i in entries.indices.dropFirst() where entries[i] >> UInt64(rb) == entries[i - 1] >> UInt64(rb) {
+            let key = entries[i] >> UInt64(rb)
+            let run = runs[Int(key >> UInt64(eb))], event = key & ((UInt64(1) << UInt64(eb)) - 1)
+            throw EVCError(.conflict, "the friend holds run \(run) event \(event) twice (its events #\(entries[i - 1] & mask) and #\(entries[i] & mask)): a join by (run, event) would be ambiguous",
+                           path: friend.files.count == 1 ? friend.files[0].path : nil)
+        }
         self.entries = entries
         // The directory: about one bucket per 64 entries, at most 2^22 buckets.
         let keyBits = 64 - rb
@@ -116,28 +119,26 @@ final class FriendIndex: @unchecked Sendable {
         self.dir = dir
     }
 
-    /// The row of (run, event).
-    func lookup(run: UInt64, event: UInt64) -> Match {
-        guard eventBits >= 64 || event < 1 << UInt64(eventBits) else { return .missing }
+    /// The friend row of (run, event), or nil. Keys are unique (checked when built).
+    func lookup(run: UInt64, event: UInt64) -> Int? {
+        guard event < 1 << UInt64(eventBits) else { return nil }
         var lo = 0, hi = runs.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if runs[mid] < run { lo = mid + 1 } else { hi = mid }
         }
-        guard lo < runs.count, runs[lo] == run else { return .missing }
+        guard lo < runs.count, runs[lo] == run else { return nil }
         let key = UInt64(lo) << UInt64(eventBits) | event
         let b = Int(key >> UInt64(dirShift))
-        guard b + 1 < dir.count else { return .missing }
+        guard b + 1 < dir.count else { return nil }
         var a = Int(dir[b]), z = Int(dir[b + 1])
         let shift = UInt64(rowBits)
         while a < z {
             let mid = (a + z) / 2
             if entries[mid] >> shift < key { a = mid + 1 } else { z = mid }
         }
-        guard a < entries.count, entries[a] >> shift == key else { return .missing }
-        let mask = (UInt64(1) << shift) - 1
-        if a + 1 < entries.count, entries[a + 1] >> shift == key { return .duplicate(Int(entries[a] & mask), Int(entries[a + 1] & mask)) }
-        return .row(Int(entries[a] & mask))
+        guard a < entries.count, entries[a] >> shift == key else { return nil }
+        return Int(entries[a] & ((UInt64(1) << shift) - 1))
     }
 
     /// Every cluster of the friend: file, cluster, and the friend row of its first event.

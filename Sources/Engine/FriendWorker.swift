@@ -73,15 +73,11 @@ final class FriendWorker: DerivedWorker {
         var unmatched = 0, first: (UInt64, UInt64)? = nil
         var last = -1
         for i in 0..<n {
-            let m: FriendIndex.Match = valid1[i] && valid2[i] ? index.lookup(run: runs[i], event: events[i]) : .missing
-            switch m {
-            case .row(let r):
+            if valid1[i] && valid2[i], let r = index.lookup(run: runs[i], event: events[i]) {
                 if r < last { ascending = false }
                 last = r
                 rows.append(r)
-            case .duplicate(let a, let b):
-                throw EVCError(.conflict, "\(j.name) holds run \(runs[i]) event \(events[i]) twice (its events #\(a) and #\(b)): the join would be ambiguous")
-            case .missing:
+            } else {
                 guard j.missing != .error else {
                     throw EVCError(.conflict, "\(j.name) has no event run \(runs[i]) event \(events[i]) (event #\(g + i) of the data)"
                                    + (j.friend.eventCount < unitFirst + view.events.upperBound ? "; the friend is shorter (\(j.friend.eventCount) events)" : "")
