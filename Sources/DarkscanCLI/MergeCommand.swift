@@ -39,6 +39,9 @@ struct MergeCommand: ParsableCommand {
     @Flag(help: "Add fields some inputs lack, with the documented defaults.")
     var fillMissing = false
 
+    @Flag(help: "Do not sync the output to disk when closing: faster for scratch files; it still appears only when complete, but a power failure may lose it.")
+    var noSync = false
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
@@ -46,7 +49,9 @@ struct MergeCommand: ParsableCommand {
         let plan: Merge.Plan
         do { plan = try Merge.plan(files, output: output, fillMissing: fillMissing) } catch { throw Terminal.fail(error) }
         let bar = ProgressBar("merge", total: plan.inputBytes, unit: "B")
-        let report = try bar.run { try Merge.run(plan, to: output, metadata: Merge.metadata(plan)) { bar.update($0, of: $1) } }
+        var options = WriterOptions()
+        options.sync = !noSync
+        let report = try bar.run { try Merge.run(plan, to: output, metadata: Merge.metadata(plan), options: options) { bar.update($0, of: $1) } }
         let seconds = bar.seconds
         let rate = Double(report.bytesRead) / max(seconds, 1e-9)
         let merged = try? EVCFile(path: output)

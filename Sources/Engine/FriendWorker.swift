@@ -54,11 +54,22 @@ final class FriendWorker: DerivedWorker {
     /// Finds the friend row of each event of the batch.
     func map(_ view: BatchView) throws(EVCError) {
         let n = view.count
-        KeyValues.read(try view.values(j.mainRun.index, per: 1), type: j.mainRun.type, count: n, into: &runs, valid: &valid1)
-        KeyValues.read(try view.values(j.mainEvent.index, per: 1), type: j.mainEvent.type, count: n, into: &events, valid: &valid2)
         let g = unitFirst + view.events.lowerBound
         firstRow = nil
-        if !j.positionalFailed.load(ordering: .relaxed) && g + n <= j.friend.eventCount && n > 0 {
+        let tryPosition = !j.positionalFailed.load(ordering: .relaxed) && g + n <= j.friend.eventCount && n > 0
+        // Keys stored as constants and arithmetic progressions on both sides are compared from
+        // their page records: a positional join then decodes no key at all.
+        if tryPosition, let same = try provenEqual(view, from: g, count: n) {
+            if same {
+                firstRow = g
+                j.note(positional: true, unmatched: 0, first: nil)
+                return
+            }
+            j.positionalFailed.store(true, ordering: .relaxed)
+        }
+        KeyValues.read(try view.values(j.mainRun.index, per: 1), type: j.mainRun.type, count: n, into: &runs, valid: &valid1)
+        KeyValues.read(try view.values(j.mainEvent.index, per: 1), type: j.mainEvent.type, count: n, into: &events, valid: &valid2)
+        if tryPosition && !j.positionalFailed.load(ordering: .relaxed) {
             try readKeys(from: g, count: n)
             if friendRuns == runs && friendEvents == events && !valid1.contains(false) && !valid2.contains(false) {
                 firstRow = g
@@ -89,6 +100,30 @@ final class FriendWorker: DerivedWorker {
             }
         }
         j.note(positional: false, unmatched: unmatched, first: first)
+    }
+
+    /// Whether the batch's keys equal the friend's rows `g ..< g + n`, when both sides' key
+    /// pages say it without decoding (nil: they do not).
+    func provenEqual(_ view: BatchView, from g: Int, count n: Int) throws(EVCError) -> Bool? {
+        guard let run = view.cursors[j.mainRun.index] as? ColumnCursor, let event = view.cursors[j.mainEvent.index] as? ColumnCursor,
+              let mainRuns = try run.stretches(view.events), let mainEvents = try event.stretches(view.events),
+              let friendRuns = try friendStretches(j.friendRun, from: g, count: n),
+              let friendEvents = try friendStretches(j.friendEvent, from: g, count: n) else { return nil }
+        return KeyStretches.equal(mainRuns, friendRuns) && KeyStretches.equal(mainEvents, friendEvents)
+    }
+
+    /// Friend rows `g ..< g + n` of a key column as stretches, across the friend's clusters.
+    func friendStretches(_ column: Column, from g: Int, count n: Int) throws(EVCError) -> [KeyStretch]? {
+        var out: [KeyStretch] = []
+        var done = 0
+        while done < n {
+            let (cursor, local) = try cursor(column, row: g + done)
+            let end = min(n - done, current!.info.eventCount - local)
+            guard let s = try cursor.stretches(local..<local + end) else { return nil }
+            out += s
+            done += end
+        }
+        return out
     }
 
     /// The friend's keys of rows `g ..< g + n` into `friendRuns` and `friendEvents`.

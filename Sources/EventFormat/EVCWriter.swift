@@ -271,10 +271,10 @@ public final class EVCWriter {
         guard !closed else { return }
         try flushCluster()
         try writeFooter(checkpoint: false)
-        try file.sync()
+        if options.sync { try file.sync() }
         try file.closeFile()
         try FileSystem.rename(partialPath, to: path)
-        FileSystem.syncDirectory(of: path)
+        if options.sync { FileSystem.syncDirectory(of: path) }
         closed = true
     }
 

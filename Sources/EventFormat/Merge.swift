@@ -170,42 +170,64 @@ public enum Merge {
         return report
     }
 
-    /// Copies one cluster: its pages area read at once, every page checked against its
-    /// checksum, written as it is when its columns map one to one in order, else column by
-    /// column with filled columns made up of constant pages.
+    /// Bytes of pages a copy reads, checks and writes at a time: small enough to stay in cache
+    /// between the read, the checksum and the write.
+    static let stretch = 1 << 20
+
+    /// Copies one cluster, every page checked against its checksum. When its columns map one
+    /// to one in order and its pages lie back to back, the pages area streams through a small
+    /// buffer; otherwise the area is read whole and written column by column, with filled
+    /// columns made up of constant pages.
     static func copy(_ info: ClusterInfo, of file: EVCFile, map: [Int?], schema: Schema, into writer: EVCWriter, buffer: ColumnBuffer,
                      pageBytes: Int) throws(EVCError) {
         let place = "cluster \(info.index)"
-        buffer.resize(info.pagesLength)
-        do throws(EVCError) {
-            try file.source.read([ByteRange(offset: info.pagesOffset, count: info.pagesLength)], into: buffer.mutableRawBytes)
-        } catch {
-            var e = error
-            e.path = e.path ?? file.path
-            e.place = e.place ?? place
-            throw e
+        func read(_ range: ByteRange) throws(EVCError) -> UnsafeRawBufferPointer {
+            buffer.resize(range.count)
+            do throws(EVCError) {
+                try file.source.read([range], into: buffer.mutableRawBytes)
+            } catch {
+                var e = error
+                e.path = e.path ?? file.path
+                e.place = e.place ?? place
+                throw e
+            }
+            return buffer.rawBytes
         }
-        let bytes = buffer.rawBytes
-        // Every page's bytes against its checksum (validate() put them inside the area).
-        var contiguous = true
-        var next = info.pagesOffset
-        for (c, chunk) in info.columns.enumerated() {
-            for (pi, p) in chunk.pages.enumerated() {
-                let stored = UnsafeRawBufferPointer(rebasing: bytes[p.offset - info.pagesOffset..<p.offset - info.pagesOffset + p.storedSize])
-                guard Checksum.xxh3(stored) == p.checksum else {
-                    throw EVCError(.checksumMismatch, "page checksum does not match its bytes", path: file.path, offset: p.offset,
-                                   place: "\(place), column \(file.schema.columns[c].path), page \(pi)")
-                }
-                if p.offset != next { contiguous = false }
-                next = p.offset + p.storedSize
+        /// The pages in file order, with their column, page number and place.
+        var pages: [(column: Int, page: Int, info: PageInfo)] = []
+        for (c, chunk) in info.columns.enumerated() { for (pi, p) in chunk.pages.enumerated() { pages.append((c, pi, p)) } }
+        func check(_ k: Int, in bytes: UnsafeRawBufferPointer, at base: Int) throws(EVCError) {
+            let p = pages[k].info
+            guard Checksum.xxh3(UnsafeRawBufferPointer(rebasing: bytes[p.offset - base..<p.offset - base + p.storedSize])) == p.checksum else {
+                throw EVCError(.checksumMismatch, "page checksum does not match its bytes", path: file.path, offset: p.offset,
+                               place: "\(place), column \(file.schema.columns[pages[k].column].path), page \(pages[k].page)")
             }
         }
-        if next != info.pagesOffset + info.pagesLength { contiguous = false }
+        var next = info.pagesOffset
+        for q in pages {
+            if q.info.offset != next { break }
+            next += q.info.storedSize
+        }
+        let contiguous = next == info.pagesOffset + info.pagesLength
         let identity = map.count == info.columns.count && map.enumerated().allSatisfy { $0.element == $0.offset }
         if identity && contiguous {
-            try writer.writeEncodedCluster(eventCount: info.eventCount, columns: info.columns) { (out) throws(EVCError) in try out.write(bytes) }
+            try writer.writeEncodedCluster(eventCount: info.eventCount, columns: info.columns) { (out) throws(EVCError) in
+                var k = 0
+                while k < pages.count {
+                    let start = pages[k].info.offset
+                    var end = k
+                    while end < pages.count && (end == k || pages[end].info.offset + pages[end].info.storedSize - start <= stretch) { end += 1 }
+                    let range = ByteRange(offset: start, count: pages[end - 1].info.offset + pages[end - 1].info.storedSize - start)
+                    let bytes = try read(range)
+                    for j in k..<end { try check(j, in: bytes, at: start) }
+                    try out.write(bytes)
+                    k = end
+                }
+            }
             return
         }
+        let bytes = try read(ByteRange(offset: info.pagesOffset, count: info.pagesLength))
+        for k in pages.indices { try check(k, in: bytes, at: info.pagesOffset) }
         // Column by column: copied chunks, and constant pages for filled ones.
         var chunks: [ColumnChunkInfo] = []
         var fills: [Int: ColumnBuffer] = [:]

@@ -129,6 +129,23 @@ import Testing
             kinds += b.values("f.kind")!.values(UInt8.self)
         }
         #expect(!events.isEmpty && kinds == events.map(Self.kind))
+        // A friend holding exactly the skim's events: positional, its keys decoded and compared.
+        let exact = try Self.friend(events.map { (90, $0) })
+        var kinds2: [UInt8] = []
+        let flow = try EVCDataset(paths: [skim]).forEachSelected("true", fields: ["f.kind"], options: options(exact)) { b in
+            kinds2 += b.values("f.kind")!.values(UInt8.self)
+        }
+        #expect(kinds2 == kinds)
+        #expect(flow.joins.first?.mode == "positional")
+    }
+
+    @Test func shiftedKeysAreNotTakenByPosition() throws {
+        // Events 1…6000 against the data's 0…5999: by position every key differs by one.
+        let f = try Self.friend((1...6000).map { (90, UInt64($0)) })
+        #expect { _ = try joined("true", options(f)) } throws: { ($0 as! EVCError).message.contains("run 90 event 0 ") }
+        let j = try joined("true", options(f, missing: .skip))
+        #expect(j.events == Array(1..<6000))
+        expectReference(j, "shifted")
     }
 
     @Test func missingEventsAreAnErrorOrSkippedOrNull() throws {
