@@ -45,6 +45,8 @@ let package = Package(
         .executableTarget(name: "evc-bench", dependencies: ["EventFormat", "DAQ", "Simulation", "BenchSupport"], path: "Bench/EVCBench"),
         // Scan benchmark: count and skim events/s against the machine's decode-and-cut bound.
         .executableTarget(name: "scan-bench", dependencies: ["Darkscan", "DAQ", "Simulation", "CKernels", "BenchSupport"], path: "Bench/ScanBench"),
+        // Friend files for Bench/friends: a run's keys in its own order or shuffled.
+        .executableTarget(name: "friend-bench", dependencies: ["Darkscan"], path: "Bench/FriendBench"),
         .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat"], resources: [.copy("Cases")]),
         .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DAQ", "DarkscanCLI"]),

@@ -10,6 +10,8 @@ public struct ExposureReport: Sendable, Equatable {
     public var spillsWithout: [SpillKey: Int]
     /// Events whose run or spill value names no spill (negative, or beyond 32 bits).
     public var eventsUnmatchable: Int
+    /// Events of files without a table, when nothing selects spills (not split by spill).
+    public var eventsInFilesWithout = 0
     /// Files without an exposure table.
     public var filesWithout: [String]
     /// The good-spill list applied, by name, and the cuts that select spills.
@@ -19,7 +21,7 @@ public struct ExposureReport: Sendable, Equatable {
     public var matchable: Bool
 
     public var totals: ExposureTotals { table.totals }
-    public var eventsWithout: Int { spillsWithout.values.reduce(0, +) + eventsUnmatchable }
+    public var eventsWithout: Int { spillsWithout.values.reduce(0, +) + eventsUnmatchable + eventsInFilesWithout }
 
     /// What a JSON report carries: the sums, the events without exposure, and the rows, so that
     /// reports of several partitions can be merged exactly (`Exposure.merge`).
@@ -28,7 +30,8 @@ public struct ExposureReport: Sendable, Equatable {
         var o: [String: Any] = [
             "eot": t.eot, "spills": t.spills, "runs": t.runs, "triggers_accepted": t.triggersAccepted,
             "triggers_offered": t.triggersOffered, "spill_seconds": Double(t.lengthMicroseconds) / 1e6, "flagged_spills": t.flaggedSpills,
-            "events_without_exposure": eventsWithout, "files_without_exposure": filesWithout, "matchable": matchable,
+            "events_without_exposure": eventsWithout, "events_in_files_without_exposure": eventsInFilesWithout,
+            "files_without_exposure": filesWithout, "matchable": matchable,
             "spill_cuts": spillCuts, "table": table.json,
         ]
         o["spills_without_exposure"] = spillsWithout.sorted { $0.key < $1.key }.prefix(1000).map { ["run": $0.key.run, "spill": $0.key.spill, "events": $0.value] }
@@ -53,7 +56,8 @@ public struct ExposureReport: Sendable, Equatable {
         } else if eventsWithout > 0 {
             let named = spillsWithout.sorted { $0.key < $1.key }.prefix(5).map { "\($0.key) (\($0.value))" }
             out.append("warning: \(eventsWithout) event\(eventsWithout == 1 ? "" : "s") without an exposure row, not covered by the EOT: "
-                       + named.joined(separator: ", ") + (spillsWithout.count > 5 ? ", … (\(spillsWithout.count) spills)" : "")
+                       + ([eventsInFilesWithout > 0 ? "\(eventsInFilesWithout) in files without a table" : nil].compactMap { $0 } + named).joined(separator: ", ")
+                       + (spillsWithout.count > 5 ? ", … (\(spillsWithout.count) spills)" : "")
                        + (eventsUnmatchable > 0 ? "; \(eventsUnmatchable) with a run or spill no row can name" : ""))
         }
         return out
@@ -119,7 +123,11 @@ extension ExposureReport {
             return report
         }
         let hasTable = dataset.files.map(\.hasExposure)
-        let found = try ExposureCoverage.check(dataset, table: all.table, hasTable: hasTable, run: run, spill: spill, threads: threads)
+        // Without a selection, a file without a table needs no reading: all its events lack rows.
+        let selecting = spills != nil || !(cuts?.isEmpty ?? true)
+        let scanned = selecting ? dataset.files : dataset.files.filter(\.hasExposure)
+        report.eventsInFilesWithout = selecting ? 0 : dataset.files.filter { !$0.hasExposure }.reduce(0) { $0 + $1.eventCount }
+        let found = try ExposureCoverage.check(scanned, table: all.table, run: run, spill: spill, threads: threads)
         let keys = found.missing.keys.sorted()
         let keep = try selected(keys)
         for (i, key) in keys.enumerated() where keep[i] { report.spillsWithout[key] = found.missing[key] }
@@ -141,11 +149,12 @@ enum ExposureCoverage {
         }
     }
 
-    static func check(_ dataset: EVCDataset, table: Exposure, hasTable: [Bool], run: Column, spill: Column, threads: Int) throws(EVCError) -> Result {
+    static func check(_ files: [EVCFile], table: Exposure, run: Column, spill: Column, threads: Int) throws(EVCError) -> Result {
         var units: [(file: Int, cluster: Int)] = []
-        for (fi, f) in dataset.files.enumerated() { for c in 0..<f.clusterCount { units.append((fi, c)) } }
+        for (fi, f) in files.enumerated() { for c in 0..<f.clusterCount { units.append((fi, c)) } }
         let found = try ParallelWork.map(units.count, threads: threads) { (k) throws(EVCError) -> Result in
-            try unit(dataset.files[units[k].file], units[k].cluster, table: hasTable[units[k].file] ? table : nil, run: run, spill: spill)
+            let f = files[units[k].file]
+            return try unit(f, units[k].cluster, table: f.hasExposure ? table : nil, run: run, spill: spill)
         }
         var total = Result()
         for r in found { total.add(r) }

@@ -115,7 +115,12 @@ final class FriendJoin: DerivedProvider, @unchecked Sendable {
     func makeWorker() -> DerivedWorker { FriendWorker(self) }
 
     func summary() -> [String: Any] { report.json }
-    var report: JoinReport { state.withLock { $0.report } }
+    var report: JoinReport {
+        var r = state.withLock { $0.report }
+        r.positionalBatches = positionalBatches.load(ordering: .relaxed)
+        r.indexedBatches = indexedBatches.load(ordering: .relaxed)
+        return r
+    }
 
     /// The sorted index, built by the first thread that needs it.
     func index() throws(EVCError) -> FriendIndex {
@@ -162,11 +167,18 @@ final class FriendJoin: DerivedProvider, @unchecked Sendable {
         return try r.get()
     }
 
-    func note(positional: Bool, unmatched: Int, first: (UInt64, UInt64)?) {
+    /// Batches joined by position and through the index (counted without a lock: every batch
+    /// notes one).
+    let positionalBatches = Atomic<Int>(0), indexedBatches = Atomic<Int>(0)
+
+    func note(positional: Bool) {
+        if positional { positionalBatches.wrappingAdd(1, ordering: .relaxed) } else { indexedBatches.wrappingAdd(1, ordering: .relaxed) }
+    }
+
+    func note(unmatched: Int, first: (UInt64, UInt64)) {
         state.withLock { s in
-            if positional { s.report.positionalBatches += 1 } else { s.report.indexedBatches += 1 }
             s.report.unmatched += unmatched
-            if let first, s.report.firstUnmatchedEvent == nil {
+            if s.report.firstUnmatchedEvent == nil {
                 s.report.firstUnmatched = SpillKey(run: UInt32(truncatingIfNeeded: first.0), spill: 0)
                 s.report.firstUnmatchedEvent = first.1
             }

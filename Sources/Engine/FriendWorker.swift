@@ -4,13 +4,28 @@ import EventFormat
 /// cursors over the friend cluster being read.
 final class FriendWorker: DerivedWorker {
     let j: FriendJoin
-    /// Dataset event number of the unit's first event, and a serial per unit (batches of two
-    /// units may have the same range).
-    var unitFirst = 0, unitSerial = 0
-    var mapped: (serial: Int, events: Range<Int>)? = nil
-    /// The batch's friend rows: contiguous from `firstRow` (positional) or one per event (-1:
-    /// none), `ascending` when they never go back.
-    var firstRow: Int? = nil
+    /// What every batch reads and sets, behind a pointer: a class's stored `var`s are checked
+    /// for exclusive access at run time on every use, and these are used for every batch.
+    /// Safe: one worker is used by one thread at a time.
+    struct Hot {
+        /// Dataset event number of the unit's first event, its events, and a serial per unit
+        /// (batches of two units may have the same range).
+        var unitFirst = 0, unitEvents = 0, unitSerial = 0
+        var mappedSerial = -1, mappedEvents = 0..<0
+        /// The batch's friend rows start here when joined by position.
+        var firstRow: Int? = nil
+        /// The unit's events before this are proven to have the friend's keys at the same place
+        /// (from their page records), so batches ending by then need no check; windows are not
+        /// tried again before `windowTriedUntil`.
+        var provenUntil = 0, windowTriedUntil = 0
+        /// The friend cluster being read (index into `j.units`, -1: none): its first row and
+        /// events.
+        var unit = -1, unitRow = 0, unitCount = 0
+    }
+    let hot: UnsafeMutablePointer<Hot>
+    /// Cursors over the current friend cluster, by friend column. Safe: as `hot`.
+    let cursorTable: UnsafeMutablePointer<ColumnCursor?>
+    /// Rows one per event (-1: none) when not positional, `ascending` when they never go back.
     var rows: [Int] = []
     var ascending = true
     var runs: [UInt64] = [], events: [UInt64] = [], valid1: [Bool] = [], valid2: [Bool] = []
@@ -18,29 +33,57 @@ final class FriendWorker: DerivedWorker {
     /// Joined values of each field for the batch, and whether they are filled.
     var out: [ColumnBuffer]
     var filled: [Bool]
-    /// The friend cluster being read (index into `j.units`), its page index and its cursors.
-    var current: (unit: Int, info: ClusterInfo)? = nil
-    var cursors: [Int: ColumnCursor] = [:]
-    var buffers: [Int: ColumnCursor.Buffers] = [:]
+    /// The page index of the friend cluster being read, and decode buffers by friend column.
+    var currentInfo: ClusterInfo? = nil
+    var buffers: [ColumnCursor.Buffers?]
     let keyBuffer = ColumnBuffer(type: .uint64)
+    /// What each key page was found to be (a stretch, or nil: decode it), by cursor and page.
+    var known: [ObjectIdentifier: [Int: KeyStretch?]] = [:]
+    /// Events proven at a time: about a page of event numbers.
+    static let proofWindow = 1 << 16
 
     init(_ j: FriendJoin) {
         self.j = j
         out = zip(j.fieldColumns, j.fieldPer).map { ColumnBuffer(type: $0.0?.type ?? .bool, capacity: 2048 * $0.1) }
         filled = Array(repeating: false, count: j.fieldColumns.count)
+        buffers = Array(repeating: nil, count: j.friend.schema.columns.count)
+        hot = .allocate(capacity: 1)
+        hot.initialize(to: Hot())
+        cursorTable = .allocate(capacity: j.friend.schema.columns.count)
+        cursorTable.initialize(repeating: nil, count: j.friend.schema.columns.count)
+    }
+
+    deinit {
+        hot.deinitialize(count: 1)
+        hot.deallocate()
+        cursorTable.deinitialize(count: j.friend.schema.columns.count)
+        cursorTable.deallocate()
     }
 
     func begin(file: Int, cluster: ClusterInfo, firstEvent: Int) throws(EVCError) {
-        unitFirst = firstEvent
-        unitSerial += 1
-        mapped = nil
+        let h = hot
+        h.pointee.unitFirst = firstEvent
+        h.pointee.unitEvents = cluster.eventCount
+        h.pointee.unitSerial += 1
+        h.pointee.mappedSerial = -1
+        h.pointee.provenUntil = 0
+        h.pointee.windowTriedUntil = 0
+        known.removeAll(keepingCapacity: true)
     }
 
     func values(field k: Int, view: BatchView) throws(EVCError) -> UnsafeRawPointer {
-        if mapped == nil || mapped!.serial != unitSerial || mapped!.events != view.events {
+        let h = hot
+        if h.pointee.mappedSerial != h.pointee.unitSerial || h.pointee.mappedEvents != view.events {
             try map(view)
-            mapped = (unitSerial, view.events)
+            h.pointee.mappedSerial = h.pointee.unitSerial
+            h.pointee.mappedEvents = view.events
             for i in filled.indices { filled[i] = false }
+        }
+        // By position, within one friend cluster: the cursor's own values, not a copy.
+        if let g = h.pointee.firstRow, let column = j.fieldColumns[k] {
+            let (cursor, local) = try cursor(column, row: g)
+            let per = j.fieldPer[k], n = view.count
+            if local + n <= h.pointee.unitCount { return try cursor.values(local * per..<(local + n) * per) }
         }
         if !filled[k] {
             try fill(k, count: view.count)
@@ -53,27 +96,45 @@ final class FriendWorker: DerivedWorker {
 
     /// Finds the friend row of each event of the batch.
     func map(_ view: BatchView) throws(EVCError) {
+        let h = hot
         let n = view.count
-        let g = unitFirst + view.events.lowerBound
-        firstRow = nil
+        let g = h.pointee.unitFirst + view.events.lowerBound
+        h.pointee.firstRow = nil
         let tryPosition = !j.positionalFailed.load(ordering: .relaxed) && g + n <= j.friend.eventCount && n > 0
         // Keys stored as constants and arithmetic progressions on both sides are compared from
-        // their page records: a positional join then decodes no key at all.
-        if tryPosition, let same = try provenEqual(view, from: g, count: n) {
+        // their page records, a window of events at a time: a positional join then decodes no
+        // key at all.
+        if tryPosition && view.events.upperBound <= h.pointee.provenUntil {
+            h.pointee.firstRow = g
+            j.note(positional: true)
+            return
+        }
+        if tryPosition {
+            let lo = view.events.lowerBound
+            // A window of events proven at once covers the batches after this one too.
+            if lo >= h.pointee.windowTriedUntil {
+                let window = lo..<min(lo + Self.proofWindow, h.pointee.unitEvents, lo + j.friend.eventCount - g)
+                if window.count > n, try provenEqual(view, window, from: g) == true { h.pointee.provenUntil = window.upperBound }
+                h.pointee.windowTriedUntil = window.upperBound
+            }
+            var same = view.events.upperBound <= h.pointee.provenUntil
+            if !same, let s = try provenEqual(view, view.events, from: g) {
+                same = s
+                if !s { j.positionalFailed.store(true, ordering: .relaxed) }
+            }
             if same {
-                firstRow = g
-                j.note(positional: true, unmatched: 0, first: nil)
+                h.pointee.firstRow = g
+                j.note(positional: true)
                 return
             }
-            j.positionalFailed.store(true, ordering: .relaxed)
         }
         KeyValues.read(try view.values(j.mainRun.index, per: 1), type: j.mainRun.type, count: n, into: &runs, valid: &valid1)
         KeyValues.read(try view.values(j.mainEvent.index, per: 1), type: j.mainEvent.type, count: n, into: &events, valid: &valid2)
         if tryPosition && !j.positionalFailed.load(ordering: .relaxed) {
             try readKeys(from: g, count: n)
             if friendRuns == runs && friendEvents == events && !valid1.contains(false) && !valid2.contains(false) {
-                firstRow = g
-                j.note(positional: true, unmatched: 0, first: nil)
+                h.pointee.firstRow = g
+                j.note(positional: true)
                 return
             }
             j.positionalFailed.store(true, ordering: .relaxed)
@@ -91,7 +152,7 @@ final class FriendWorker: DerivedWorker {
             } else {
                 guard j.missing != .error else {
                     throw EVCError(.conflict, "\(j.name) has no event run \(runs[i]) event \(events[i]) (event #\(g + i) of the data)"
-                                   + (j.friend.eventCount < unitFirst + view.events.upperBound ? "; the friend is shorter (\(j.friend.eventCount) events)" : "")
+                                   + (j.friend.eventCount < h.pointee.unitFirst + view.events.upperBound ? "; the friend is shorter (\(j.friend.eventCount) events)" : "")
                                    + "; --friend-missing=skip or null to go on without it")
                 }
                 unmatched += 1
@@ -99,14 +160,17 @@ final class FriendWorker: DerivedWorker {
                 rows.append(-1)
             }
         }
-        j.note(positional: false, unmatched: unmatched, first: first)
+        j.note(positional: false)
+        if unmatched > 0 { j.note(unmatched: unmatched, first: first!) }
     }
 
     /// Whether the batch's keys equal the friend's rows `g ..< g + n`, when both sides' key
     /// pages say it without decoding (nil: they do not).
-    func provenEqual(_ view: BatchView, from g: Int, count n: Int) throws(EVCError) -> Bool? {
+    func provenEqual(_ view: BatchView, _ events: Range<Int>, from g: Int) throws(EVCError) -> Bool? {
+        let n = events.count
         guard let run = view.cursors[j.mainRun.index] as? ColumnCursor, let event = view.cursors[j.mainEvent.index] as? ColumnCursor,
-              let mainRuns = try run.stretches(view.events), let mainEvents = try event.stretches(view.events),
+              let mainRuns = try run.stretches(events, known: &known[ObjectIdentifier(run), default: [:]]),
+              let mainEvents = try event.stretches(events, known: &known[ObjectIdentifier(event), default: [:]]),
               let friendRuns = try friendStretches(j.friendRun, from: g, count: n),
               let friendEvents = try friendStretches(j.friendEvent, from: g, count: n) else { return nil }
         return KeyStretches.equal(mainRuns, friendRuns) && KeyStretches.equal(mainEvents, friendEvents)
@@ -118,8 +182,8 @@ final class FriendWorker: DerivedWorker {
         var done = 0
         while done < n {
             let (cursor, local) = try cursor(column, row: g + done)
-            let end = min(n - done, current!.info.eventCount - local)
-            guard let s = try cursor.stretches(local..<local + end) else { return nil }
+            let end = min(n - done, hot.pointee.unitCount - local)
+            guard let s = try cursor.stretches(local..<local + end, known: &known[ObjectIdentifier(cursor), default: [:]]) else { return nil }
             out += s
             done += end
         }
@@ -144,10 +208,11 @@ final class FriendWorker: DerivedWorker {
         guard let column = j.fieldColumns[k] else {
             // The "has the event" flag.
             let p = dst.mutableRawBytes
-            for i in 0..<n { p[i] = firstRow != nil || rows[i] >= 0 ? 1 : 0 }
+            let positional = hot.pointee.firstRow != nil
+            for i in 0..<n { p[i] = positional || rows[i] >= 0 ? 1 : 0 }
             return
         }
-        if let g = firstRow {
+        if let g = hot.pointee.firstRow {
             try copyRows(column, per: per, from: g, count: n, to: dst, widen: false)
             return
         }
@@ -190,7 +255,7 @@ final class FriendWorker: DerivedWorker {
         let base = dst.mutableRawBytes.baseAddress!
         while done < n {
             let (cursor, local) = try cursor(column, row: g + done)
-            let end = min(n - done, current!.info.eventCount - local)
+            let end = min(n - done, hot.pointee.unitCount - local)
             let src = try cursor.values(local * per..<(local + end) * per)
             if widen {
                 var keys: [UInt64] = [], valid: [Bool] = []
@@ -207,18 +272,25 @@ final class FriendWorker: DerivedWorker {
     /// A cursor over `column` in the friend cluster holding friend row `row`, and the row's
     /// place in that cluster.
     func cursor(_ column: Column, row: Int) throws(EVCError) -> (ColumnCursor, Int) {
-        if current == nil || row < j.units[current!.unit].firstRow || row >= j.units[current!.unit].firstRow + current!.info.eventCount {
+        let h = hot
+        if h.pointee.unit < 0 || row < h.pointee.unitRow || row >= h.pointee.unitRow + h.pointee.unitCount {
             let u = j.unit(ofRow: row)
             let info = try j.friend.files[j.units[u].file].cluster(j.units[u].cluster)
-            current = (u, info)
-            cursors.removeAll(keepingCapacity: true)
+            currentInfo = info
+            (h.pointee.unit, h.pointee.unitRow, h.pointee.unitCount) = (u, j.units[u].firstRow, info.eventCount)
+            // What was known of the old cluster's pages goes with its cursors (whose addresses
+            // new cursors may take).
+            for c in 0..<j.friend.schema.columns.count {
+                if let old = cursorTable[c] { known[ObjectIdentifier(old)] = nil }
+                cursorTable[c] = nil
+            }
         }
-        let u = j.units[current!.unit]
-        if let c = cursors[column.index] { return (c, row - u.firstRow) }
+        if let c = cursorTable[column.index] { return (c, row - h.pointee.unitRow) }
         let b = buffers[column.index] ?? ColumnCursor.Buffers(column.type)
         buffers[column.index] = b
-        let c = ColumnCursor(file: j.friend.files[u.file], cluster: current!.info, column: column.index, verify: j.verify, buffers: b)
-        cursors[column.index] = c
-        return (c, row - u.firstRow)
+        let u = j.units[h.pointee.unit]
+        let c = ColumnCursor(file: j.friend.files[u.file], cluster: currentInfo!, column: column.index, verify: j.verify, buffers: b)
+        cursorTable[column.index] = c
+        return (c, row - h.pointee.unitRow)
     }
 }

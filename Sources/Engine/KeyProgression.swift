@@ -17,8 +17,9 @@ struct KeyStretch: Equatable {
 
 extension ColumnCursor {
     /// The values of elements `range` as stretches, or nil when a page among them is stored
-    /// otherwise (then the values must be decoded).
-    func stretches(_ range: Range<Int>) throws(EVCError) -> [KeyStretch]? {
+    /// otherwise (then the values must be decoded). `known` keeps what each page was found to
+    /// be, for the next batches over the same pages.
+    func stretches(_ range: Range<Int>, known: inout [Int: KeyStretch?]) throws(EVCError) -> [KeyStretch]? {
         guard !range.isEmpty, range.upperBound <= elementCount else { return range.isEmpty ? [] : nil }
         let pages = cluster.columns[column].pages
         let type = file.schema.columns[column].type
@@ -32,7 +33,12 @@ extension ColumnCursor {
         }
         var p = lo
         while p < pages.count && starts[p] < range.upperBound {
-            guard let s = try stretch(of: p, type: type) else { return nil }
+            let s: KeyStretch?
+            if let k = known[p] { s = k } else {
+                s = try stretch(of: p, type: type)
+                known[p] = s
+            }
+            guard let s else { return nil }
             // The part of the page inside the range.
             let a = max(range.lowerBound, starts[p]), b = min(range.upperBound, starts[p + 1])
             out.append(KeyStretch(count: b - a, first: s.value(a - starts[p]), step: s.step))
@@ -55,9 +61,7 @@ extension ColumnCursor {
             return KeyStretch(count: n, first: page.stats.min, step: 0)
         case .delta:
             // u64 first, u64 min delta, u8 width 0, 8 bytes of padding.
-            guard page.encodedSize == 25, page.codec == 0 else { return nil }
-            let head = try file.source.bytes(at: page.offset, count: 17)
-            guard head[16] == 0 else { return nil }
+            guard page.encodedSize == 25, let head = try file.encodedBytes(cluster: cluster, column: column, page: p), head[16] == 0 else { return nil }
             let first = head.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
             let step = head.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
             // Narrower types keep the low bytes of each sum: linear only without steps.

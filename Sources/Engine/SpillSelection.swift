@@ -5,13 +5,22 @@ import Query
 /// integer type; a negative value becomes nil (it names no run or spill).
 enum KeyValues {
     static func read(_ p: UnsafeRawPointer, type: ScalarType, count n: Int, into out: inout [UInt64], valid: inout [Bool]) {
-        out.removeAll(keepingCapacity: true)
-        valid.removeAll(keepingCapacity: true)
-        func load<T: BinaryInteger>(_: T.Type) {
+        if out.count != n { out = [UInt64](repeating: 0, count: n) }
+        if valid.count != n { valid = [Bool](repeating: true, count: n) }
+        func load<T: FixedWidthInteger>(_: T.Type) {
             let v = p.assumingMemoryBound(to: T.self)
-            for i in 0..<n {
-                valid.append(v[i] >= 0)
-                out.append(v[i] >= 0 ? UInt64(v[i]) : 0)
+            out.withUnsafeMutableBufferPointer { o in
+                valid.withUnsafeMutableBufferPointer { ok in
+                    if T.isSigned {
+                        for i in 0..<n {
+                            ok[i] = v[i] >= 0
+                            o[i] = UInt64(truncatingIfNeeded: max(v[i], 0))
+                        }
+                    } else {
+                        for i in 0..<n { o[i] = UInt64(truncatingIfNeeded: v[i]) }
+                        for i in 0..<n { ok[i] = true }
+                    }
+                }
             }
         }
         switch type {

@@ -167,17 +167,15 @@ public struct Exposure: Sendable, Equatable {
     /// The union of `tables` (with the source of each, for messages).
     public static func merged(_ tables: [(source: String, table: Exposure)]) throws(ExposureConflict) -> Exposure {
         var all = Exposure()
-        var from: [SpillKey: String] = [:]
-        for (source, t) in tables {
+        for (k, (source, t)) in tables.enumerated() {
             do throws(ExposureConflict) {
                 try all.merge(t)
             } catch {
                 var e = error
-                e.firstSource = from[e.first.key]
+                e.firstSource = tables[..<k].first { $0.table.contains(e.first.key) }?.source
                 e.secondSource = source
                 throw e
             }
-            for r in t.rows where from[r.key] == nil { from[r.key] = source }
         }
         return all
     }

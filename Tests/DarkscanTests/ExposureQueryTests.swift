@@ -76,14 +76,13 @@ import Testing
         let bare = try Self.run(7022, events: 300, table: { _ in nil })
         let flow = try EVCDataset(paths: [holed, bare]).count("veto == 0", options: try options())
         let e = try #require(flow.exposure)
-        #expect(e.spillsWithout[SpillKey(run: 7021, spill: 5)] == 100)
-        #expect(e.spillsWithout[SpillKey(run: 7022, spill: 1)] == 100 && e.spillsWithout.count == 4)
-        #expect(e.eventsWithout == 400)
+        #expect(e.spillsWithout == [SpillKey(run: 7021, spill: 5): 100])
+        #expect(e.eventsInFilesWithout == 300 && e.eventsWithout == 400)
         #expect(e.filesWithout == [bare])
         #expect(e.lines().contains { $0.contains("400 events without an exposure row") })
-        // Not selected, not reported.
-        let listed = try EVCDataset(paths: [holed]).count("veto == 0", options: try options(spills: "7021 1-4"))
-        #expect(listed.exposure?.eventsWithout == 0)
+        // Not selected, not reported; with a selection, files without a table are split by spill.
+        let listed = try EVCDataset(paths: [holed, bare]).count("veto == 0", options: try options(spills: "7021 1-4\n7022 2"))
+        #expect(listed.exposure?.eventsWithout == 100 && listed.exposure?.spillsWithout == [SpillKey(run: 7022, spill: 2): 100])
         // JSON carries rows that read back into the same table.
         let back = try Exposure(json: try #require(flow.exposure?.json["table"] as? [String: Any]))
         #expect(back == e.table)
