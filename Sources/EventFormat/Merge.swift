@@ -172,7 +172,7 @@ public enum Merge {
 
     /// Bytes of pages a copy reads, checks and writes at a time: small enough to stay in cache
     /// between the read, the checksum and the write.
-    static let stretch = 1 << 20
+    static let stretch = 1 << 18
 
     /// Copies one cluster, every page checked against its checksum. When its columns map one
     /// to one in order and its pages lie back to back, the pages area streams through a small
@@ -211,18 +211,30 @@ public enum Merge {
         let contiguous = next == info.pagesOffset + info.pagesLength
         let identity = map.count == info.columns.count && map.enumerated().allSatisfy { $0.element == $0.offset }
         if identity && contiguous {
+            // Stretches of whole pages, each at most `stretch` bytes unless one page is larger.
+            var cuts = [0]
+            while cuts.last! < pages.count {
+                let k = cuts.last!, start = pages[k].info.offset
+                var end = k + 1
+                while end < pages.count && pages[end].info.offset + pages[end].info.storedSize - start <= stretch { end += 1 }
+                cuts.append(end)
+            }
             try writer.writeEncodedCluster(eventCount: info.eventCount, columns: info.columns) { (out) throws(EVCError) in
-                var k = 0
-                while k < pages.count {
+                try MergeRing.run(cuts.count - 1, load: { (s, buf) throws(EVCError) in
+                    let (k, end) = (cuts[s], cuts[s + 1])
                     let start = pages[k].info.offset
-                    var end = k
-                    while end < pages.count && (end == k || pages[end].info.offset + pages[end].info.storedSize - start <= stretch) { end += 1 }
                     let range = ByteRange(offset: start, count: pages[end - 1].info.offset + pages[end - 1].info.storedSize - start)
-                    let bytes = try read(range)
-                    for j in k..<end { try check(j, in: bytes, at: start) }
-                    try out.write(bytes)
-                    k = end
-                }
+                    buf.resize(range.count)
+                    do throws(EVCError) {
+                        try file.source.read([range], into: buf.mutableRawBytes)
+                    } catch {
+                        var e = error
+                        e.path = e.path ?? file.path
+                        e.place = e.place ?? place
+                        throw e
+                    }
+                    for j in k..<end { try check(j, in: buf.rawBytes, at: start) }
+                }, write: { (bytes) throws(EVCError) in try out.write(bytes) })
             }
             return
         }
