@@ -154,19 +154,23 @@ final class MemoryColumn: ColumnSource {
 
     init(_ values: [UInt64], type: ScalarType) {
         buffer = ColumnBuffer(type: type, capacity: values.count)
-        for v in values {
-            switch type {
-            case .uint8, .bool: buffer.append(UInt8(clamping: v))
-            case .uint16: buffer.append(UInt16(clamping: v))
-            case .uint32: buffer.append(UInt32(clamping: v))
-            case .uint64: buffer.append(v)
-            case .int8: buffer.append(Int8(clamping: v))
-            case .int16: buffer.append(Int16(clamping: v))
-            case .int32: buffer.append(Int32(clamping: v))
-            case .int64: buffer.append(Int64(clamping: v))
-            case .float32: buffer.append(Float(v))
-            case .float64: buffer.append(Double(v))
-            }
+        buffer.resize(values.count)
+        let out = buffer.mutableRawBytes.baseAddress!
+        func fill<T>(_ convert: (UInt64) -> T) {
+            let p = out.assumingMemoryBound(to: T.self)
+            for (i, v) in values.enumerated() { p[i] = convert(v) }
+        }
+        switch type {
+        case .uint8, .bool: fill { UInt8(clamping: $0) }
+        case .uint16: fill { UInt16(clamping: $0) }
+        case .uint32: fill { UInt32(clamping: $0) }
+        case .uint64: fill { $0 }
+        case .int8: fill { Int8(clamping: $0) }
+        case .int16: fill { Int16(clamping: $0) }
+        case .int32: fill { Int32(clamping: $0) }
+        case .int64: fill { Int64(clamping: $0) }
+        case .float32: fill { Float($0) }
+        case .float64: fill { Double($0) }
         }
     }
 

@@ -32,10 +32,20 @@ enum ExposureBlock {
             var rows: [SpillExposure] = []
             rows.reserveCapacity(n)
             for i in 0..<n {
-                let row = try r.record("spill", minSize: spillRecordSize) { r throws(EVCError) in
-                    let run = try r.u32(), spill = try r.u32(), quality = try r.u32()
-                    return SpillExposure(run: run, spill: spill, eot: try r.u64(), triggersAccepted: try r.u64(), triggersOffered: try r.u64(),
-                                         lengthMicroseconds: try r.u64(), quality: quality)
+                let row: SpillExposure
+                if r.remaining >= spillRecordSize && r.peekU32() == UInt32(spillRecordSize) {
+                    // The record as this version writes it: its fields at fixed places.
+                    let b = try r.bytes(spillRecordSize)
+                    func u32(_ at: Int) -> UInt32 { UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
+                    func u64(_ at: Int) -> UInt64 { UInt64(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+                    row = SpillExposure(run: u32(4), spill: u32(8), eot: u64(16), triggersAccepted: u64(24), triggersOffered: u64(32),
+                                        lengthMicroseconds: u64(40), quality: u32(12))
+                } else {
+                    row = try r.record("spill", minSize: spillRecordSize) { r throws(EVCError) in
+                        let run = try r.u32(), spill = try r.u32(), quality = try r.u32()
+                        return SpillExposure(run: run, spill: spill, eot: try r.u64(), triggersAccepted: try r.u64(), triggersOffered: try r.u64(),
+                                             lengthMicroseconds: try r.u64(), quality: quality)
+                    }
                 }
                 if let last = rows.last, !(last.key < row.key) {
                     throw r.error("row \(i) (\(row.key)) does not follow row \(i - 1) (\(last.key)): rows must be in strictly increasing (run, spill) order")

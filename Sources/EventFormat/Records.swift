@@ -152,46 +152,47 @@ public struct ClusterInfo: Sendable, Equatable {
         var recordCount: [Int: Int] = [:]  // per record-list field
         for (ci, chunk) in columns.enumerated() {
             let col = schema.columns[ci]
-            let cplace = "\(place), column \(col.path)"
-            guard chunk.column == ci else { throw EVCError(.corrupt, "chunk names column \(chunk.column)", place: cplace) }
+            // Places are spelled out only for an error (this runs for every cluster read).
+            func cplace() -> String { "\(place), column \(col.path)" }
+            guard chunk.column == ci else { throw EVCError(.corrupt, "chunk names column \(chunk.column)", place: cplace()) }
             let field = schema.fields[col.fieldIndex]
             switch col.role {
             case .offsets:
                 guard chunk.elementCount == eventCount else {
-                    throw EVCError(.corrupt, "\(chunk.elementCount) offsets for \(eventCount) events", place: cplace)
+                    throw EVCError(.corrupt, "\(chunk.elementCount) offsets for \(eventCount) events", place: cplace())
                 }
             case .values, .member:
                 if let per = field.elementsPerEvent {
                     let (expected, overflow) = eventCount.multipliedReportingOverflow(by: per)
                     guard !overflow, chunk.elementCount == expected else {
-                        throw EVCError(.corrupt, "\(chunk.elementCount) values for \(eventCount) events of \(per)", place: cplace)
+                        throw EVCError(.corrupt, "\(chunk.elementCount) values for \(eventCount) events of \(per)", place: cplace())
                     }
                 } else if case .member = col.role {
                     if let rc = recordCount[col.fieldIndex], rc != chunk.elementCount {
-                        throw EVCError(.corrupt, "\(chunk.elementCount) values, other members have \(rc)", place: cplace)
+                        throw EVCError(.corrupt, "\(chunk.elementCount) values, other members have \(rc)", place: cplace())
                     }
                     recordCount[col.fieldIndex] = chunk.elementCount
                 }
             }
             var total = 0
             for (pi, p) in chunk.pages.enumerated() {
-                let pplace = "\(cplace), page \(pi)"
+                func pplace() -> String { "\(cplace()), page \(pi)" }
                 guard p.count >= 1, p.count <= Layout.maxPageValues else {
-                    throw EVCError(.corrupt, "page holds \(p.count) values (1 to \(Layout.maxPageValues) allowed)", place: pplace)
+                    throw EVCError(.corrupt, "page holds \(p.count) values (1 to \(Layout.maxPageValues) allowed)", place: pplace())
                 }
                 guard p.encoding.applies(to: col.type) else {
-                    throw EVCError(.corrupt, "encoding \(p.encoding) does not apply to \(col.type)", place: pplace)
+                    throw EVCError(.corrupt, "encoding \(p.encoding) does not apply to \(col.type)", place: pplace())
                 }
                 guard p.offset >= pagesOffset, p.storedSize <= end - p.offset, p.offset <= end else {
-                    throw EVCError(.corrupt, "page bytes \(p.offset)+\(p.storedSize) lie outside the cluster's pages area", place: pplace)
+                    throw EVCError(.corrupt, "page bytes \(p.offset)+\(p.storedSize) lie outside the cluster's pages area", place: pplace())
                 }
                 guard p.encodedSize <= Layout.maxPageBytes, p.count * col.type.width <= Layout.maxPageBytes else {
-                    throw EVCError(.corrupt, "page of \(p.encodedSize) encoded bytes is larger than allowed", place: pplace)
+                    throw EVCError(.corrupt, "page of \(p.encodedSize) encoded bytes is larger than allowed", place: pplace())
                 }
                 total += p.count
             }
             guard total == chunk.elementCount else {
-                throw EVCError(.corrupt, "pages hold \(total) values, the chunk \(chunk.elementCount)", place: cplace)
+                throw EVCError(.corrupt, "pages hold \(total) values, the chunk \(chunk.elementCount)", place: cplace())
             }
         }
     }
