@@ -122,7 +122,6 @@ extension ExposureReport {
             report.eventsUnmatchable = dataset.eventCount
             return report
         }
-        let hasTable = dataset.files.map(\.hasExposure)
         // Without a selection, a file without a table needs no reading: all its events lack rows.
         let selecting = spills != nil || !(cuts?.isEmpty ?? true)
         let scanned = selecting ? dataset.files : dataset.files.filter(\.hasExposure)
