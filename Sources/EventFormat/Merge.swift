@@ -181,17 +181,18 @@ public enum Merge {
     static func copy(_ info: ClusterInfo, of file: EVCFile, map: [Int?], schema: Schema, into writer: EVCWriter, buffer: ColumnBuffer,
                      pageBytes: Int) throws(EVCError) {
         let place = "cluster \(info.index)"
-        func read(_ range: ByteRange) throws(EVCError) -> UnsafeRawBufferPointer {
-            buffer.resize(range.count)
+        /// Reads `range` of the file into `into`, errors naming the file and cluster.
+        func read(_ range: ByteRange, into: ColumnBuffer) throws(EVCError) -> UnsafeRawBufferPointer {
+            into.resize(range.count)
             do throws(EVCError) {
-                try file.source.read([range], into: buffer.mutableRawBytes)
+                try file.source.read([range], into: into.mutableRawBytes)
             } catch {
                 var e = error
                 e.path = e.path ?? file.path
                 e.place = e.place ?? place
                 throw e
             }
-            return buffer.rawBytes
+            return into.rawBytes
         }
         /// The pages in file order, with their column, page number and place.
         var pages: [(column: Int, page: Int, info: PageInfo)] = []
@@ -224,21 +225,13 @@ public enum Merge {
                     let (k, end) = (cuts[s], cuts[s + 1])
                     let start = pages[k].info.offset
                     let range = ByteRange(offset: start, count: pages[end - 1].info.offset + pages[end - 1].info.storedSize - start)
-                    buf.resize(range.count)
-                    do throws(EVCError) {
-                        try file.source.read([range], into: buf.mutableRawBytes)
-                    } catch {
-                        var e = error
-                        e.path = e.path ?? file.path
-                        e.place = e.place ?? place
-                        throw e
-                    }
-                    for j in k..<end { try check(j, in: buf.rawBytes, at: start) }
+                    let bytes = try read(range, into: buf)
+                    for j in k..<end { try check(j, in: bytes, at: start) }
                 }, write: { (bytes) throws(EVCError) in try out.write(bytes) })
             }
             return
         }
-        let bytes = try read(ByteRange(offset: info.pagesOffset, count: info.pagesLength))
+        let bytes = try read(ByteRange(offset: info.pagesOffset, count: info.pagesLength), into: buffer)
         for k in pages.indices { try check(k, in: bytes, at: info.pagesOffset) }
         // Column by column: copied chunks, and constant pages for filled ones.
         var chunks: [ColumnChunkInfo] = []
