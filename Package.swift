@@ -80,11 +80,13 @@ let package = Package(
         .executableTarget(name: "scan-bench", dependencies: ["Darkscan", "DAQ", "Simulation", "CKernels", "BenchSupport"], path: "Bench/ScanBench"),
         // Histogram benchmark: fill cost during the count, hist throughput (Bench/hist adds the peers).
         .executableTarget(name: "hist-bench", dependencies: ["Darkscan", "BenchSupport"], path: "Bench/HistBench"),
+        // Friend files for Bench/friends: a run's keys in its own order or shuffled.
+        .executableTarget(name: "friend-bench", dependencies: ["Darkscan"], path: "Bench/FriendBench"),
         .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat", "Histograms"], resources: [.copy("Cases")]),
         .testTarget(name: "HistogramsTests", dependencies: ["Histograms", "CHistograms"], exclude: ["Fixtures"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Histograms"]),
-        .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DarkscanCLI", "Plot"]),
+        .testTarget(name: "DarkscanTests", dependencies: ["Darkscan", "Simulation", "DAQ", "DarkscanCLI", "Plot"]),
         .testTarget(name: "DAQTests", dependencies: ["DAQ", "Simulation", "EventFormat", "CKernels"]),
     ]
 )

@@ -69,6 +69,7 @@ struct CFailure: Error {
         case .badSchema: code = EIO; reason = "bad-schema"
         case .schemaMismatch: code = EINVAL; reason = "schema-mismatch"
         case .incomplete: code = EIO; reason = "incomplete"
+        case .conflict: code = EINVAL; reason = "conflict"
         }
         self.init(code: code, kind: kind, reason: reason, message: e.description)
     }

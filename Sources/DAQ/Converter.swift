@@ -28,6 +28,8 @@ public final class Converter {
     private var fileTable: ChannelTable?, totalTable: ChannelTable?
     /// Scalers and problems before this (file, offset) are counted already (resume).
     private var countedThrough = (file: 0, offset: 0)
+    /// Exposure rows from the end-of-burst events (nil when resuming into a 1.0 file).
+    private var exposure: ExposureCollector? = ExposureCollector()
 
     public init(inputs: [String], output: String, options: ConvertOptions = ConvertOptions()) {
         self.inputs = inputs
@@ -109,13 +111,13 @@ public final class Converter {
             if FileSystem.exists(partial) {
                 throw DAQError(.badArgument, "'\(partial)' is left from an interrupted conversion: --resume continues it, or remove it", path: output)
             }
-            return (try EVCWriter(path: output, schema: schema, options: options.writer, metadata: metadata), (0, 0))
+            return (try EVCWriter(path: output, schema: schema, options: options.writer, metadata: metadata, exposure: Exposure()), (0, 0))
         }
         let recovered = FileSystem.exists(partial)
         if recovered {
             _ = try Recovery.recover(path: partial)
         } else if !FileSystem.exists(output) {
-            return (try EVCWriter(path: output, schema: schema, options: options.writer, metadata: metadata), (0, 0))
+            return (try EVCWriter(path: output, schema: schema, options: options.writer, metadata: metadata, exposure: Exposure()), (0, 0))
         }
         let existing = try EVCFile(path: output)
         guard existing.schema == schema else {
@@ -127,6 +129,7 @@ public final class Converter {
         report.resumedAfterEvents = existing.eventCount
         report.eventsWritten = existing.eventCount
         restoreCounters(existing)
+        exposure = try existing.exposure().map { ExposureCollector(table: $0) }
         if existing.metadata("converted") == "complete" {
             guard recovered else { throw DAQError(.badArgument, "\(output) is complete already; nothing to resume", path: output) }
             return nil
@@ -280,7 +283,7 @@ public final class Converter {
                 metadata.append(("beam_energy_gev.run\(run)", String(e)))
                 for (k, v) in scratch.runInfo.sorted(by: { $0.key < $1.key }) { metadata.append(("run_info." + k, v)) }
             }
-            if scratch.header.type == .endOfBurst && !counted(fileIndex, ref.fileOffset) { endOfBurst(scratch) }
+            if scratch.header.type == .endOfBurst && !counted(fileIndex, ref.fileOffset) { endOfBurst(scratch, path: path, offset: ref.fileOffset, metadata: &metadata) }
         }
         report.physicsEvents += physics.count
 
@@ -343,12 +346,15 @@ public final class Converter {
         for p in problems where p.offset >= firstLoss { try problem(p, fileIndex: fileIndex, warn: warn) }
         let batches = results.parts.map { $0!.batch! }
         report.eventsWritten += batches.reduce(0) { $0 + $1.eventCount }
-        try writer.submit(metadata: metadata + progressMetadata(through: (fileIndex, chunk.end)), batches: batches)
+        try writer.submit(metadata: metadata + progressMetadata(through: (fileIndex, chunk.end)), batches: batches, exposure: exposure?.take())
     }
 
     /// The scalers of one spill, from its end-of-burst event (`ev.header` has run and spill):
     /// summed into the report.
-    private func endOfBurst(_ ev: DecodedEvent) {
+    /// A spill's scalers: counted, and its exposure row (Formats/EVC.md 8.2). A spill's end of
+    /// burst seen twice with other scalers keeps its first row, flagged, and names the clash.
+    private func endOfBurst(_ ev: DecodedEvent, path: String, offset: Int, metadata: inout [(String, String)]) {
+        if let reason = exposure?.add(SpillExposure(endOfBurst: ev)) { metadata.append(("exposure_conflict", "\(path): byte \(offset): " + reason)) }
         report.spills += 1
         for s in ev.scalers { if let id = ScalerID(rawValue: s.id) { report.scalers[id, default: 0] += s.value } }
     }
@@ -393,7 +399,7 @@ public final class Converter {
 
         init(_ writer: EVCWriter) { self.writer = writer }
 
-        func submit(metadata: [(String, String)], batches: [EventBatch]) throws {
+        func submit(metadata: [(String, String)], batches: [EventBatch], exposure: Exposure? = nil) throws {
             room.wait()
             if let error {
                 pending.wait()
@@ -407,6 +413,7 @@ public final class Converter {
                 guard self.error == nil else { return }
                 do {
                     for (k, v) in metadata { self.writer.setMetadata(k, v) }
+                    if let exposure { try self.writer.setExposure(exposure) }
                     for b in batches { try self.writer.write(b) }
                 } catch {
                     self.error = error

@@ -33,8 +33,22 @@ public struct QueryOptions: Sendable {
     /// chosen by a seeded hash; see `Sampling`). The cut flow then counts what was read.
     public var limit: Int? = nil
     public var sample: Sampling? = nil
+    /// A good-spill list (Formats/SPILLS.md): only its spills' events are read (the cut flow's
+    /// first line), and the exposure is that of its spills.
+    public var spills: SpillList? = nil
+    /// Datasets whose fields join the events by (run, event), as `prefix.field`.
+    public var friends: [Friend] = []
+    /// What to do with events a friend lacks.
+    public var friendMissing: FriendMissing = .error
+    /// Report the exposure of the events read with the cut flow (`CutFlow.exposure`). A quick
+    /// look (`limit`, `sample`) reports none: it reads part of the spills' events.
+    public var exposure = true
 
     public init() {}
+
+    /// Whether the cut flow carries the exposure: asked for, and every event of the dataset (or
+    /// of the partition's clusters) read.
+    var wantsExposure: Bool { exposure && limit == nil && sample == nil }
 
     func scanOptions() -> ScanOptions {
         var o = ScanOptions(threads: threads)
@@ -48,44 +62,64 @@ public struct QueryOptions: Sendable {
 }
 
 extension EVCDataset {
-    /// Checks `query` (with `options.defines` and `options.weight`) against this dataset's schema.
-    /// Throws `QueryError`, whose `rendered()` points at the exact place.
-    public func check(_ query: String, options: QueryOptions = QueryOptions()) throws(QueryError) -> CheckedQuery {
-        var checker = Checker(schema: schema)
-        for d in options.defines { try checker.define(d) }
-        return try checker.check(query: query, weight: options.weight, histograms: options.histograms)
+    /// Checks `query` (with `options.defines`, `options.weight` and `options.histograms`) against
+    /// this dataset's schema, extended by the fields of `options.friends` and the spill list's
+    /// flag. Throws `QueryError`, whose `rendered()` points at the exact place, or `EVCError` for
+    /// a friend that cannot be opened or joined.
+    public func check(_ query: String, options: QueryOptions = QueryOptions()) throws -> CheckedQuery {
+        try QueryPlan.make(self, query, options).query
     }
 
-    /// The cut flow of `query` over every event.
+    /// The cut flow of `query` over every event, with the exposure of the events read
+    /// (`CutFlow.exposure`), what each friend join found (`CutFlow.joins`) and the histograms.
     public func count(_ query: String, options: QueryOptions = QueryOptions(), progress: ((Int) -> Void)? = nil) throws -> CutFlow {
-        let q = try check(query, options: options)
-        var flow = try Scan(dataset: self, query: q, options: options.scanOptions()).count(progress: progress)
+        let plan = try QueryPlan.make(self, query, options)
+        let exposure = try plan.exposure(self, options)
+        var flow = try plan.scan(self, options).count(progress: progress)
+        plan.annotate(&flow, exposure: exposure)
         try annotateHistograms(&flow, options: options)
         return flow
     }
 
-    /// Writes the events passing every cut of `query` to `path` (all fields, or `select`), with
-    /// the query, its cut flow and the input files in the output's metadata.
+    /// Writes the events passing every cut of `query` to `path` (all fields, or `select`: names
+    /// of the dataset's or friends' fields, `*` for all of the dataset's, `P.*` for all of friend
+    /// P's), with the query, spill list, cut flow, histograms and input files in the output's
+    /// metadata, and the exposure of every spill the skim read (Formats/EVC.md, section 8.2).
     /// `metadata` is added to the output's (a distributed job names its job and partition).
     @discardableResult
     public func skim(_ query: String, to path: String, select: [String]? = nil, options: QueryOptions = QueryOptions(),
                      writerOptions: WriterOptions = WriterOptions(), metadata extra: [(String, String)] = [],
                      progress: ((Int) -> Void)? = nil) throws -> CutFlow {
-        let q = try check(query, options: options)
-        let out = try projection(select)
+        let plan = try QueryPlan.make(self, query, options)
+        let out = try plan.projection(self, select)
+        let exposure = try plan.exposure(self, options)
         var metadata: [(String, String)] = [("producer", "darkscan skim"), ("query", query)] + extra
         for d in options.defines { metadata.append(("define", d)) }
         if let w = options.weight { metadata.append(("weight", w)) }
+        if let s = options.spills {
+            metadata.append(("spill_list_file", s.name))
+            metadata.append(("spill_list", s.canonical))
+        }
+        for f in options.friends { metadata.append(("friend", "\(f.paths.joined(separator: ",")):\(f.prefix) (missing events: \(options.friendMissing.rawValue))")) }
+        if options.limit != nil || options.sample != nil {
+            metadata.append(("quick_look", options.limit.map { "the first \($0) events" } ?? "a sample of \(options.sample!.fraction) of the clusters, seed \(options.sample!.seed)"))
+        }
         let runs = Array(Set(files.compactMap { $0.metadata("run") })).sorted()
         if !runs.isEmpty { metadata.append(("run", runs.joined(separator: ","))) }
         metadata.append(("inputs", files.map(\.path).joined(separator: "\n")))
-        let writer = try EVCWriter(path: path, schema: out, options: writerOptions, metadata: metadata)
+        // Inputs without any exposure table, or a quick look, give a skim without one: its
+        // exposure is unknown.
+        let table = exposure.flatMap { $0.filesWithout.count == files.count ? nil : $0.table }
+        let writer = try EVCWriter(path: path, schema: out, options: writerOptions, metadata: metadata, exposure: table)
         do {
-            var flow = try Scan(dataset: self, query: q, options: options.scanOptions()).skim(to: writer, progress: progress)
+            var flow = try plan.scan(self, options).skim(to: writer, progress: progress)
+            plan.annotate(&flow, exposure: exposure)
             try annotateHistograms(&flow, options: options)
             writer.setMetadata("cut_flow", flow.table())
+            writer.setMetadata("cut_flow_json", flow.cutFlowJSON)
             if !flow.histograms.isEmpty { writer.setMetadata("histograms", UHI.encode(flow.histograms)) }
             writer.setMetadata("events_read", String(flow.total))
+            if let exposure { writer.setMetadata("events_without_exposure", String(exposure.eventsWithout)) }
             try writer.close()
             return flow
         } catch {
@@ -101,12 +135,13 @@ extension EVCDataset {
     @discardableResult
     public func forEachSelected(_ query: String, fields: [String]? = nil, options: QueryOptions = QueryOptions(),
                                 _ body: (EventBatch) throws -> Void) throws -> CutFlow {
-        let q = try check(query, options: options)
-        let out = try projection(fields)
+        let plan = try QueryPlan.make(self, query, options)
+        let out = try plan.projection(self, fields)
+        let exposure = try plan.exposure(self, options)
         var failure: Error? = nil
         var flow: CutFlow
         do {
-            flow = try Scan(dataset: self, query: q, options: options.scanOptions()).forEachSelected(output: out) { (b) throws(EVCError) in
+            flow = try plan.scan(self, options).forEachSelected(output: out) { (b) throws(EVCError) in
                 do { try body(b) } catch {
                     failure = error
                     throw EVCError(.badArgument, "stopped by the caller")
@@ -115,8 +150,15 @@ extension EVCDataset {
         } catch {
             throw failure ?? error
         }
+        plan.annotate(&flow, exposure: exposure)
         try annotateHistograms(&flow, options: options)
         return flow
+    }
+
+    /// The schema a query on this dataset with `options` sees: the dataset's fields, then the
+    /// friends' (`prefix.field`) and the spill list's flag.
+    public func extendedSchema(options: QueryOptions) throws -> Schema {
+        try QueryPlan.make(self, "true", options).schema
     }
 
     /// The schema restricted to `names` (in schema order), or the whole schema.
@@ -134,7 +176,10 @@ extension EVCDataset {
     @discardableResult
     public func exportArrow(to path: String, query: String? = nil, fields: [String]? = nil, compression: ArrowWriter.Compression = .zstd,
                             options: QueryOptions = QueryOptions(), progress: ((Int) -> Void)? = nil) throws -> CutFlow? {
-        let out = try projection(fields)
+        // Friends, spill lists and quick looks are read through a query: "true" when none was given.
+        let needsScan = !options.friends.isEmpty || options.spills != nil || options.limit != nil || options.sample != nil
+        let query = query ?? (needsScan ? "true" : nil)
+        let out = try QueryPlan.make(self, query ?? "true", options).projection(self, fields)
         var metadata: [(String, String)] = [("producer", "darkscan export")]
         if let query { metadata.append(("darkscan.query", query)) }
         let runs = Array(Set(files.compactMap { $0.metadata("run") })).sorted()

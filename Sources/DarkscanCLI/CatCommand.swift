@@ -15,6 +15,10 @@ struct CatCommand: ParsableCommand {
               darkscan cat run4242.evc --columns event,ecal_e,hcal_e,veto --limit 20
               darkscan cat run4242.evc --columns ecal_cells --skip 1000 --limit 1 --format json
               darkscan cat 'runs/*.evc' --columns run,event,missing_energy --format csv > events.csv
+              darkscan cat run4242.evc --friend cdr01001-004242.truth.evc --columns event,ecal_e,truth.kind,truth.ecal_true_e
+
+            With --friend, a friend's fields print beside the data's (PREFIX.field); with \
+            --spills, only events of the listed spills print (--skip counts those).
             """
     )
 
@@ -35,12 +39,16 @@ struct CatCommand: ParsableCommand {
     @Option(help: "Output format: table, csv or json.")
     var format: Format = .table
 
+    @OptionGroup var join: JoinOptionGroup
+
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
         guard skip >= 0 else { throw ValidationError("--skip must be 0 or more") }
     }
 
     func run() throws {
+        let options = try join.options()
+        if !options.friends.isEmpty || options.spills != nil { return try joined(options) }
         do {
             let ds = try EVCDataset(paths: files)
             let names = columns.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
@@ -64,6 +72,42 @@ struct CatCommand: ParsableCommand {
                 }
             }
             printer.end()
+        } catch {
+            throw Terminal.fail(error)
+        }
+    }
+
+    /// Events read through a scan, with friends joined and the spill list applied.
+    func joined(_ options: QueryOptions) throws {
+        struct Enough: Error {}
+        let ds = try QueryOptionGroup.open(files, query: nil, options: options)
+        let names = columns.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+        do {
+            let schema = try ds.extendedSchema(options: options)
+            let wanted = names.isEmpty ? ["*"] : names
+            var printer: Printer? = nil
+            var toSkip = skip, left = limit
+            do {
+                guard left > 0 else { throw Enough() }
+                try ds.forEachSelected("true", fields: wanted, options: options) { b in
+                    if printer == nil {
+                        let ordered = names.contains { $0.hasSuffix("*") } ? b.schema.fields : names.compactMap { b.schema.field(named: $0) }
+                        printer = Printer(format: format, fields: ordered, schema: schema)
+                        printer!.begin()
+                    }
+                    for e in 0..<b.eventCount {
+                        if toSkip > 0 { toSkip -= 1; continue }
+                        printer!.event(b, e)
+                        left -= 1
+                        if left == 0 { throw Enough() }
+                    }
+                }
+            } catch is Enough {}
+            if printer == nil {
+                printer = Printer(format: format, fields: try ds.extendedSchema(options: options).fields.filter { names.isEmpty || names.contains($0.name) }, schema: schema)
+                printer!.begin()
+            }
+            printer!.end()
         } catch {
             throw Terminal.fail(error)
         }

@@ -19,6 +19,13 @@ struct CountCommand: ParsableCommand {
               darkscan count run.evc --where "veto == 0" --hist "ecal_e: 150 bins 0 GeV .. 150 GeV @all"
               darkscan count 'root://eospublic.cern.ch//eos/na64/run*.evc' --where "veto == 0"
               darkscan count data/ --where "missing energy > 50 GeV" --sample 0.01 --seed 7
+              darkscan count 'runs/*.evc' --spills good-spills.txt --where "missing energy > 50 GeV" --per-eot
+              darkscan count run4242.evc --friend cdr01001-004242.truth.evc --where "truth.kind == 3, ecal_e < 50 GeV"
+
+            The exposure of the events read is printed after the cut flow: the EOT of every \
+            spill the data's exposure tables list (Formats/EVC.md 8.2), or, with --spills or \
+            cuts on run and spill alone, of the spills they select; events whose spill has no \
+            exposure row are counted and named, never normalised.
 
             Files may be root://host//path URLs (XRootD; a directory/ or a * pattern is listed \
             on the server). --limit N reads only the first N events; --sample F reads a \
@@ -47,6 +54,9 @@ struct CountCommand: ParsableCommand {
 
     @Flag(name: .customLong("n-minus-1"), help: "Also count, for each cut, the events passing all the other cuts.")
     var nMinusOne = false
+
+    @Flag(name: .customLong("per-eot"), help: "Add a column of events per 1e9 electrons on target.")
+    var perEOT = false
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -88,9 +98,10 @@ struct CountCommand: ParsableCommand {
             Terminal.printJSON(o)
             return
         }
-        print(flow.table())
+        print(flow.table(perEOT: perEOT))
         HistogramOutput.printAll(flow.histograms)
         HistogramOutput.warn(flow.histograms)
+        JoinOptionGroup.notes(flow)
         Terminal.note(String(format: "%@ events in %@ file%@, %.2f s, %@ events/s; %d of %d clusters decided by statistics alone",
                              Terminal.count(flow.total), Terminal.count(ds.files.count), ds.files.count == 1 ? "" : "s", seconds,
                              Terminal.count(Int(Double(flow.total) / max(seconds, 1e-9))), flow.clustersSkipped,

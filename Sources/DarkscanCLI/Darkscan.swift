@@ -15,14 +15,15 @@ struct DarkscanCommand: ParsableCommand {
               darkscan cat run4242.evc --columns event,ecal_e,veto --limit 10
               darkscan count run4242.evc --where "missing energy > 50 GeV, veto == 0"
               darkscan skim run4242.evc --where "missing energy > 50 GeV, veto == 0" -o candidates.evc
+              darkscan merge 'skims/*.evc' -o all.evc
               darkscan verify 'data/*.evc'
 
             Exit codes: 0 success; 1 damaged, incomplete or unreadable input (or problems found \
-            by verify, or a bad raw event under convert --strict); 2 an error in a query; 64 bad \
+            by verify, or a bad raw event under convert --strict, or inputs merge cannot join); 2 an error in a query; 64 bad \
             command-line usage.
             """,
         version: DarkscanVersion.current,
-        subcommands: [InfoCommand.self, CatCommand.self, CountCommand.self, SkimCommand.self, ExportCommand.self, VerifyCommand.self, RecoverCommand.self, SimulateCommand.self, ConvertCommand.self, HistCommand.self, PlotCommand.self, PlanCommand.self]
+        subcommands: [InfoCommand.self, CatCommand.self, CountCommand.self, SkimCommand.self, MergeCommand.self, ExportCommand.self, VerifyCommand.self, RecoverCommand.self, SimulateCommand.self, ConvertCommand.self, HistCommand.self, PlotCommand.self, PlanCommand.self]
     )
 
     /// `--cluster` may be given without a value (a LocalCluster): see `ClusterOptions.normalize`.

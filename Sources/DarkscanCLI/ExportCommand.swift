@@ -37,8 +37,10 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .customLong("define"), help: "An alias 'name = expr' for --where (repeatable).")
     var defines: [String] = []
 
-    @Option(help: "Fields to export, comma-separated (default: all).")
+    @Option(help: "Fields to export, comma-separated (default: all); friends' fields as PREFIX.field, PREFIX.* for all of a friend's.")
     var columns: String?
+
+    @OptionGroup var join: JoinOptionGroup
 
     @Option(help: "Buffer compression: zstd, lz4 or none.")
     var compression: String = "zstd"
@@ -51,7 +53,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        var options = QueryOptions()
+        var options = try join.options()
         options.defines = defines
         let ds = try QueryOptionGroup.open(files, query: query, options: options)
         let fields = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -60,7 +62,10 @@ struct ExportCommand: ParsableCommand {
             try ds.exportArrow(to: output, query: query, fields: fields, compression: ArrowWriter.Compression(rawValue: compression)!,
                                options: options) { bar.update($0) }
         }
-        if let flow { print(flow.table()) }
+        if let flow {
+            print(flow.table())
+            JoinOptionGroup.notes(flow)
+        }
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
         Terminal.note(String(format: "%@: %@ events, %@, %.2f s", output, Terminal.count(flow?.selected ?? ds.eventCount), Terminal.bytes(size), bar.seconds))
     }

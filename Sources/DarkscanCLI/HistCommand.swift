@@ -108,7 +108,7 @@ struct HistFillCommand: ParsableCommand {
         options.histograms += try histograms.all()
         guard !options.histograms.isEmpty else { throw ValidationError("give at least one --hist (or --hists FILE, or --preset)") }
         if distributed.active {
-            do { _ = try ds.check(query, options: options) } catch { throw QueryOptionGroup.report(error, options: options, query: query) }
+            try QueryOptionGroup.check(ds, query, options: options)
             // The driver adds the partitions' histograms and writes them (-o), draws them (--plot,
             // or in the terminal without -o) with this binary's `plot`.
             var args = ClusterLaunch.queryArguments(query, noVerify: noVerify, options)
@@ -119,7 +119,7 @@ struct HistFillCommand: ParsableCommand {
             if json { args.append("--json") }
             try ClusterLaunch.run(kind: "hist", cluster: distributed, arguments: args, files: files)
         }
-        do { _ = try ds.check(query, options: options) } catch { throw QueryOptionGroup.report(error, options: options, query: query) }
+        try QueryOptionGroup.check(ds, query, options: options)
         let bar = ProgressBar("hist", total: ds.eventCount, unit: "events")
         var flow = try bar.run { try ds.count(query, options: options) { bar.update($0) } }
         if let e0 { for i in flow.histograms.indices { flow.histograms[i].metadata[ECalHCal.beamKey] = .double(e0) } }

@@ -1,14 +1,17 @@
 import ArgumentParser
 import Darkscan
+import Foundation
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
         abstract: "Show schema, units, events, clusters and per-column storage of EVC files.",
         discussion: """
-            For each file: events, clusters, metadata (run numbers, producer, skim query and cut \
-            flow), the schema with units, and per column the codecs and encodings used, stored and \
-            decoded sizes, the compression ratio, and the min/max of the values.
+            For each file: events, clusters, the exposure (EOT, spills, runs, triggers, flagged \
+            spills; none for a file without an exposure table), metadata (run numbers, producer, \
+            skim query and cut flow), the schema with units, and per column the codecs and \
+            encodings used, stored and decoded sizes, the compression ratio, and the min/max of \
+            the values.
 
             Examples:
               darkscan info run4242.evc
@@ -30,10 +33,13 @@ struct InfoCommand: ParsableCommand {
             do {
                 let file = try EVCFile(path: path)
                 let summary = try ColumnSummary.of(file)
+                let exposure = try file.exposure()
                 if json {
-                    out.append(jsonObject(file, summary))
+                    var o = jsonObject(file, summary)
+                    o["exposure"] = exposure.map(Self.exposureJSON) ?? NSNull()
+                    out.append(o)
                 } else {
-                    printText(file, summary)
+                    printText(file, summary, exposure)
                 }
             } catch {
                 throw Terminal.fail(error)
@@ -42,10 +48,29 @@ struct InfoCommand: ParsableCommand {
         if json { Terminal.printJSON(out) }
     }
 
-    func printText(_ f: EVCFile, _ columns: [ColumnSummary]) {
+    static func exposureJSON(_ e: Exposure) -> [String: Any] {
+        let t = e.totals
+        return ["eot": t.eot, "spills": t.spills, "runs": t.runs, "triggers_accepted": t.triggersAccepted, "triggers_offered": t.triggersOffered,
+                "spill_seconds": Double(t.lengthMicroseconds) / 1e6, "flagged_spills": t.flaggedSpills]
+    }
+
+    static func exposureText(_ e: Exposure?) -> String {
+        guard let e else { return "none (no exposure table: the EOT of these events is unknown)" }
+        let t = e.totals
+        guard t.spills > 0 else { return "an empty table (no counted spill)" }
+        let runs = Array(Set(e.rows.map(\.run))).sorted()
+        let runText = runs.count <= 4 ? runs.map(String.init).joined(separator: ",") : "\(runs.first!)…\(runs.last!)"
+        return String(format: "%@ EOT in %d spill%@ of %d run%@ (%@), triggers %@ of %@ offered, %.0f s of beam", ExposureReport.sci(Double(t.eot)),
+                      t.spills, t.spills == 1 ? "" : "s", t.runs, t.runs == 1 ? "" : "s", runText, Terminal.count(Int(t.triggersAccepted)),
+                      Terminal.count(Int(t.triggersOffered)), Double(t.lengthMicroseconds) / 1e6)
+            + (t.flaggedSpills > 0 ? ", \(t.flaggedSpills) spill\(t.flaggedSpills == 1 ? "" : "s") flagged by their scalers" : "")
+    }
+
+    func printText(_ f: EVCFile, _ columns: [ColumnSummary], _ exposure: Exposure?) {
         print("\(f.path)")
         print("  format   EVC \(f.version.major).\(f.version.minor), \(Terminal.bytes(f.fileSize))")
         print("  events   \(Terminal.count(f.eventCount)) in \(f.clusterCount) cluster\(f.clusterCount == 1 ? "" : "s")")
+        print("  exposure \(Self.exposureText(exposure))")
         let keyWidth = max(8, f.metadata.map(\.key.count).max() ?? 0)
         for (k, var v) in f.metadata {
             if k == "histograms" {

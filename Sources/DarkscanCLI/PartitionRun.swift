@@ -59,7 +59,7 @@ enum PartitionRun {
     static func dataset(_ file: EVCFile, query: String, options: QueryOptions, partition p: Partition) throws -> EVCDataset {
         let ds: EVCDataset
         do { ds = try EVCDataset(files: [file]) } catch { throw Terminal.fail(error) }
-        do { _ = try ds.check(query, options: options) } catch { throw QueryOptionGroup.report(error, options: options, query: query) }
+        try QueryOptionGroup.check(ds, query, options: options)
         return ds
     }
 
@@ -105,7 +105,21 @@ enum PartitionRun {
         if let job = spec.job { o["job"] = job }
         if let output { o["output"] = output }
         if !flow.histograms.isEmpty { o["histograms"] = HistogramOutput.json(flow.histograms) }
+        if let e = flow.exposure { o["exposure"] = exposure(e) }
         return o
+    }
+
+    /// The exposure of the partition's file (Formats/DISTRIBUTED.md, section 3): every spill of
+    /// its table the query's spill selection keeps, as rows the driver unites by (run, spill),
+    /// and the events of the file without a row.
+    static func exposure(_ e: ExposureReport) -> [String: Any] {
+        let t = e.totals
+        return ["eot": t.eot, "spills": t.spills,
+                "rows": e.table.rows.map { r -> [String: Any] in
+                    ["run": r.run, "spill": r.spill, "eot": r.eot, "triggers_accepted": r.triggersAccepted,
+                     "triggers_offered": r.triggersOffered, "length_us": r.lengthMicroseconds, "quality": r.quality]
+                },
+                "events_without_exposure": e.eventsWithout, "files_without_exposure": e.filesWithout]
     }
 
     /// When the process that started this one dies (a killed Dask worker), this one removes its

@@ -10,7 +10,7 @@ struct PlanCommand: ParsableCommand {
             Each partition is whole clusters of one file, about --events-per-task events, with \
             the file's identity (size, modification time, footer checksum) so that a task can \
             tell the file changed since planning. Only headers, trailers and footers are read: \
-            thousands of files plan in seconds. With --where the query is checked too (exit 2). \
+            thousands of files plan in seconds. With --where (and --hist, --friend, --spills) the query is checked too (exit 2). \
             Formats/DISTRIBUTED.md defines the JSON; drivers run each entry with \
             `darkscan count|skim --partition ENTRY`.
 
@@ -39,6 +39,11 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "A per-event weight expression for the check.")
     var weight: String?
 
+    @Option(name: .customLong("hist"), help: ArgumentHelp("A histogram spec for the check (repeatable).", valueName: "spec"))
+    var histograms: [String] = []
+
+    @OptionGroup var join: JoinOptionGroup
+
     @Flag(help: "Print the plan as JSON (Formats/DISTRIBUTED.md).")
     var json = false
 
@@ -52,14 +57,13 @@ struct PlanCommand: ParsableCommand {
         let start = Date()
         let plan: Plan
         do { plan = try Plan(paths: files, eventsPerTask: eventsPerTask) } catch { throw Terminal.fail(error) }
-        if let query {
-            var options = QueryOptions()
+        if query != nil || !histograms.isEmpty {
+            var options = try join.options()
             options.defines = defines
             options.weight = weight
-            let first = try QueryOptionGroup.open([plan.inputs[0].path], query: nil, options: options)
-            do { _ = try first.check(query, options: options) } catch {
-                throw QueryOptionGroup.report(error, options: options, query: query)
-            }
+            options.histograms = histograms
+            let first = try QueryOptionGroup.open([plan.inputs[0].path], query: nil, options: QueryOptions())
+            try QueryOptionGroup.check(first, query ?? "", options: options)
         }
         if json {
             Terminal.printJSON(Self.json(plan))

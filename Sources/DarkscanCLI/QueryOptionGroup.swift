@@ -28,6 +28,8 @@ struct QueryOptionGroup: ParsableArguments {
     @Option(help: "Seed of --sample: the same seed and files give the same clusters.")
     var seed: UInt64 = 1
 
+    @OptionGroup var join: JoinOptionGroup
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
@@ -35,15 +37,16 @@ struct QueryOptionGroup: ParsableArguments {
     }
 
     func options() throws -> QueryOptions {
-        var o = try Self.options(threads: threads, noVerify: noVerify, aliases: aliases, defines: defines)
+        var o = try Self.options(threads: threads, noVerify: noVerify, aliases: aliases, defines: defines, base: join.options())
         o.limit = limit
         o.sample = sample.map { Sampling(fraction: $0, seed: seed) }
         return o
     }
 
-    /// Query options from the values of these flags (also for commands whose --where is optional).
-    static func options(threads: Int, noVerify: Bool, aliases: String?, defines: [String]) throws -> QueryOptions {
-        var o = QueryOptions()
+    /// Query options from the values of these flags (also for commands whose --where is optional),
+    /// on top of `base` (a spill list and friends).
+    static func options(threads: Int, noVerify: Bool, aliases: String?, defines: [String], base: QueryOptions = QueryOptions()) throws -> QueryOptions {
+        var o = base
         o.threads = threads
         o.verifyChecksums = !noVerify
         if let aliases { o.defines += try lines(aliases, "the aliases file") }
@@ -66,10 +69,16 @@ struct QueryOptionGroup: ParsableArguments {
     static func open(_ files: [String], query: String?, options: QueryOptions) throws -> EVCDataset {
         let ds: EVCDataset
         do { ds = try EVCDataset(paths: files) } catch { throw Terminal.fail(error) }
-        if let query {
-            do { _ = try ds.check(query, options: options) } catch { throw report(error, options: options, query: query) }
-        }
+        if query != nil || !options.friends.isEmpty || options.spills != nil { try check(ds, query ?? "true", options: options) }
         return ds
+    }
+
+    /// Checks the query against the dataset (with its friends and spill list): a query error
+    /// exits 2 with its caret, a friend that cannot be opened or joined 1.
+    static func check(_ ds: EVCDataset, _ query: String, options: QueryOptions) throws {
+        do { _ = try ds.check(query, options: options) } catch let e as QueryError { throw report(e, options: options, query: query) } catch {
+            throw Terminal.fail(error)
+        }
     }
 
     /// Prints a query error with its caret rendering, naming the option it came from.

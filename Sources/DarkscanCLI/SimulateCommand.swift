@@ -101,7 +101,8 @@ struct SimulateCommand: ParsableCommand {
             case .evc:
                 let sim = RecoSimulator(run: runNumber, seed: seed, beam: physics, energy: energy, signalRate: signalRate, massMeV: mass,
                                         profile: profile)
-                let writer = try EVCWriter(path: output, schema: sim.schema, options: options, metadata: metadata + [("profile", profile.rawValue)])
+                let writer = try EVCWriter(path: output, schema: sim.schema, options: options, metadata: metadata + [("profile", profile.rawValue)],
+                                           exposure: sim.exposure(events: events, firstEvent: firstEvent))
                 do {
                     try sim.write(events: events, firstEvent: firstEvent, to: writer, threads: threads) { bar.update($0) }
                     try writer.close()

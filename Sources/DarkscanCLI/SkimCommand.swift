@@ -17,6 +17,14 @@ struct SkimCommand: ParsableCommand {
               darkscan skim root://127.0.0.1//data/run4242.evc --where "veto == 0" --limit 100000 -o first.evc
               darkscan skim run.evc --where "veto == 0" --hist "ecal_e vs hcal_e: 150 bins 0 GeV .. 150 GeV, 60 bins 0 GeV .. 60 GeV @all" -o quiet.evc
               darkscan plot quiet.evc -o plots/     # the histograms kept in its metadata
+              darkscan skim 'runs/*.evc' --spills good-spills.txt --where "missing energy > 50 GeV" -o good.evc
+              darkscan skim run4242.evc --friend cdr01001-004242.truth.evc --where "ecal_e < 50 GeV" --select '*,truth.*' -o box-truth.evc
+
+            The skim keeps the exposure of every spill it read (all spills of the inputs' \
+            exposure tables, or those --spills and cuts on run and spill select), whether or \
+            not any of its events survived: counting the skim gives the EOT its events were \
+            selected from. --select may name friends' fields (truth.kind), * for all of the \
+            data's fields and PREFIX.* for all of a friend's.
 
             On a cluster, -o names a directory: one part file per partition and manifest.json, \
             which every darkscan command reads as one dataset (README, "On a cluster"):
@@ -46,6 +54,9 @@ struct SkimCommand: ParsableCommand {
 
     @Option(name: .shortAndLong, help: "Output EVC file (with --cluster or --partition: the job directory).")
     var output: String
+
+    @Flag(name: .customLong("per-eot"), help: "Add a column of events per 1e9 electrons on target.")
+    var perEOT = false
 
     @Flag(help: "Print the summary as JSON.")
     var json = false
@@ -91,11 +102,12 @@ struct SkimCommand: ParsableCommand {
             Terminal.printJSON(o)
             return
         }
-        print(flow.table())
+        print(flow.table(perEOT: perEOT))
         HistogramOutput.warn(flow.histograms)
         if !flow.histograms.isEmpty {
             Terminal.note("\(flow.histograms.count) histogram\(flow.histograms.count == 1 ? "" : "s") (\(flow.histograms.map(\.name).joined(separator: ", "))) kept in the metadata of \(output): darkscan plot \(output)")
         }
+        JoinOptionGroup.notes(flow)
         Terminal.note(String(format: "%@: %@ of %@ events written, %.2f s, %@ events/s", output, Terminal.count(flow.selected),
                              Terminal.count(flow.total), seconds, Terminal.count(Int(Double(flow.total) / max(seconds, 1e-9)))))
     }

@@ -6,7 +6,7 @@ import Query
 final class BatchView {
     let schema: Schema
     /// By physical column; nil for columns the query does not read.
-    let cursors: [ColumnCursor?]
+    let cursors: [ColumnSource?]
     // The per-batch state lives behind pointers that never change, not in stored `var`s: a
     // class's vars are checked for exclusive access at run time on every use, and these are
     // used for every column of every batch. Safe: one worker uses a view at a time.
@@ -18,7 +18,7 @@ final class BatchView {
     private let touchedCount: UnsafeMutablePointer<Int>
     private var offsetCache: [[Int]?]
 
-    init(schema: Schema, cursors: [ColumnCursor?]) {
+    init(schema: Schema, cursors: [ColumnSource?]) {
         self.schema = schema
         self.cursors = cursors
         range = .allocate(capacity: 1)
@@ -79,12 +79,11 @@ final class BatchView {
         let raw = try cursor.values(events).assumingMemoryBound(to: UInt64.self)
         var ends = [Int](repeating: 0, count: count + 1)
         var prev = UInt64(base)
-        let valuesCount = cursor.cluster.columns[column + 1].elementCount
+        let valuesCount = cursor.listValueCount
         for i in 0..<count {
             let v = raw[i]
             guard v >= prev, v <= UInt64(valuesCount) else {
-                throw EVCError(.corrupt, "list offsets decrease or pass the end of the values", path: cursor.file.path,
-                               place: "cluster \(cursor.cluster.index), column \(schema.columns[column].path)")
+                throw cursor.corrupt("list offsets decrease or pass the end of the values")
             }
             ends[i + 1] = Int(v) - base
             prev = v
@@ -94,7 +93,7 @@ final class BatchView {
         return (ends, base..<base + ends[count])
     }
 
-    private func baseOffset(_ cursor: ColumnCursor) throws(EVCError) -> Int {
+    private func baseOffset(_ cursor: ColumnSource) throws(EVCError) -> Int {
         guard events.lowerBound > 0 else { return 0 }
         return Int(try cursor.values(events.lowerBound - 1..<events.lowerBound).load(as: UInt64.self))
     }

@@ -25,6 +25,10 @@ public struct CutFlow: Sendable, Equatable {
     public var batchesDecidedByPages = 0
     /// The query's histograms (Formats/HIST.md), in the order asked for.
     public var histograms: [Histogram] = []
+    /// The exposure of the events read (set by the library's query calls).
+    public var exposure: ExposureReport?
+    /// What each friend join found (set by the library's query calls).
+    public var joins: [JoinReport] = []
 
     init(names: [String], weighted: Bool, nMinusOne: Bool) {
         total = 0
@@ -68,15 +72,19 @@ public struct CutFlow: Sendable, Equatable {
 
     public func cumulative(_ i: Int) -> Double { total == 0 ? 0 : Double(lines[i].events) / Double(total) }
 
-    /// A text table, as `darkscan count` prints it.
-    public func table() -> String {
-        var rows: [[String]] = [["cut", "events", "eff", "cumulative"] + (weighted ? ["Σw", "Σw²"] : []) + (nMinusOne != nil ? ["N-1"] : [])]
-        rows.append(["all events", String(total), "", ""] + (weighted ? [fmt(totalSumW), fmt(totalSumW2)] : []) + (nMinusOne != nil ? [""] : []))
+    /// A text table, as `darkscan count` prints it; with `perEOT`, a column of events per 1e9
+    /// electrons on target (of `exposure`).
+    public func table(perEOT: Bool = false) -> String {
+        let eot = perEOT ? Double(exposure?.totals.eot ?? 0) : 0
+        func per(_ n: Int) -> [String] { eot > 0 ? [printf("%.4g", Double(n) / eot * 1e9)] : [] }
+        var rows: [[String]] = [["cut", "events", "eff", "cumulative"] + (weighted ? ["Σw", "Σw²"] : []) + (nMinusOne != nil ? ["N-1"] : [])
+                                + (eot > 0 ? ["per 1e9 EOT"] : [])]
+        rows.append(["all events", String(total), "", ""] + (weighted ? [fmt(totalSumW), fmt(totalSumW2)] : []) + (nMinusOne != nil ? [""] : []) + per(total))
         for (i, l) in lines.enumerated() {
             var r = [l.name, String(l.events), pct(efficiency(i)), pct(cumulative(i))]
             if weighted { r += [fmt(l.sumW), fmt(l.sumW2)] }
             if let n = nMinusOne { r.append(String(n[i])) }
-            rows.append(r)
+            rows.append(r + per(l.events))
         }
         var widths = rows[0].map { _ in 0 }
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
@@ -95,9 +103,11 @@ public struct CutFlow: Sendable, Equatable {
 
     func fmt(_ x: Double) -> String { printf("%.6g", x) }
 
+    func printf(_ format: String, _ x: Double) -> String { CutFlow.printf(format, x) }
+
     /// One number formatted as C's printf does (without Foundation, which the C library would
     /// otherwise carry with ICU inside: ~45 MB).
-    func printf(_ format: String, _ x: Double) -> String {
+    static func printf(_ format: String, _ x: Double) -> String {
         var buf = [CChar](repeating: 0, count: 64)
         _ = withVaList([x]) { vsnprintf(&buf, buf.count, format, $0) }
         return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -105,8 +115,10 @@ public struct CutFlow: Sendable, Equatable {
 
     /// As stored in skim metadata and printed by `--json`.
     public var json: [String: Any] {
+        let eot = Double(exposure?.totals.eot ?? 0)
         var o: [String: Any] = ["total": total, "cuts": lines.enumerated().map { i, l -> [String: Any] in
             var c: [String: Any] = ["name": l.name, "events": l.events, "efficiency": efficiency(i), "cumulative": cumulative(i)]
+            if eot > 0 { c["per_1e9_eot"] = Double(l.events) / eot * 1e9 }
             if weighted { c["sum_w"] = l.sumW; c["sum_w2"] = l.sumW2 }
             if let n = nMinusOne { c["n_minus_1"] = n[i] }
             return c
@@ -115,6 +127,8 @@ public struct CutFlow: Sendable, Equatable {
         o["clusters_read"] = clustersRead
         o["clusters_skipped"] = clustersSkipped
         o["batch_cuts_decided_by_page_statistics"] = batchesDecidedByPages
+        if let exposure { o["exposure"] = exposure.json }
+        if !joins.isEmpty { o["friends"] = joins.map(\.json) }
         return o
     }
 }

@@ -24,7 +24,8 @@ enum Pruning {
 
     static func truth(_ e: Expr, _ cluster: ClusterInfo) -> Truth {
         guard cluster.eventCount > 0 else { return .unknown }
-        return truth(e) { c, _ in cluster.columns[c].stats }
+        // Columns past the cluster's own (derived by the scan) have no statistics here.
+        return truth(e) { c, _ in c < cluster.columns.count ? cluster.columns[c].stats : nil }
     }
 
     static func truth(_ e: Expr, _ stats: StatsLookup) -> Truth {

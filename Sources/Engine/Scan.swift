@@ -29,12 +29,34 @@ public struct Scan: Sendable {
     public let options: ScanOptions
     /// Each cut as the steps the batch loop runs (CutPlan).
     let plan: [[CutStep]]
+    /// Fields served beside the dataset's own (friends, the good-spill flag); the query is
+    /// checked against `schema`, the dataset's schema extended by them.
+    public let derived: [DerivedColumns]
+    let extended: ExtendedSchema
+    /// The dataset event number of each file's first event.
+    let fileFirstEvent: [Int]
 
-    public init(dataset: EVCDataset, query: CheckedQuery, options: ScanOptions) {
+    public var schema: Schema { extended.schema }
+
+    public init(dataset: EVCDataset, query: CheckedQuery, options: ScanOptions, derived: [DerivedColumns] = []) throws(EVCError) {
         self.dataset = dataset
         self.query = query
         self.options = options
+        self.derived = derived
+        extended = try ExtendedSchema(base: dataset.schema, derived: derived)
         plan = query.cuts.map { CutPlan.steps($0.expr) }
+        var first: [Int] = []
+        var n = 0
+        for f in dataset.files {
+            first.append(n)
+            n += f.eventCount
+        }
+        fileFirstEvent = first
+    }
+
+    /// The schema extended by `derived`, to check a query against before scanning.
+    public static func schema(of dataset: EVCDataset, derived: [DerivedColumns]) throws(EVCError) -> Schema {
+        try ExtendedSchema(base: dataset.schema, derived: derived).schema
     }
 
     struct Unit { let file: Int; let cluster: ClusterInfo }
@@ -71,6 +93,8 @@ public struct Scan: Sendable {
         var byColumn: [Int: ColumnCursor.Buffers] = [:]
         /// HISTOGRAM HOOK: this worker's histogram filler (nil when the query has none).
         var histograms: HistogramFiller?
+        /// One worker of each derived provider, made on first use.
+        var derived: [DerivedWorker?] = []
         func buffers(_ column: Int, _ type: ScalarType) -> ColumnCursor.Buffers {
             if let b = byColumn[column] { return b }
             let b = ColumnCursor.Buffers(type)
@@ -94,16 +118,23 @@ public struct Scan: Sendable {
         return refs
     }
 
-    /// The columns a scan reads: the query's, and the output's when skimming.
+    /// The columns a scan reads: the query's, and the output's when skimming (indices in the
+    /// extended schema).
     func columnsRead(output: Schema?) -> Set<Int> {
         var needed = query.columns
-        let schema = dataset.schema
+        let schema = extended.schema
         for oc in output?.columns ?? [] {
             let name = output!.fields[oc.fieldIndex].name
             if let ic = schema.columns.first(where: { schema.fields[$0.fieldIndex].name == name && $0.role == oc.role }) { needed.insert(ic.index) }
         }
+        // Derived columns are computed from the dataset's key columns.
+        let base = extended.base.columns.count
+        for c in needed where c >= base { needed.formUnion(derived[extended.derived[c - base].provider].provider.keyColumns) }
         return needed
     }
+
+    /// The dataset's own columns among `columns` (those with pages to read ahead).
+    func storedColumns(_ columns: Set<Int>) -> Set<Int> { columns.filter { $0 < extended.base.columns.count } }
 
     /// Counts the cut flow. `progress` gets the events scanned so far.
     public func count(progress: ((Int) -> Void)? = nil) throws(EVCError) -> CutFlow {
@@ -128,7 +159,7 @@ public struct Scan: Sendable {
         let all = units()
         // Read ahead a few units per thread: enough bytes in flight to keep a disk or a remote
         // server streaming while the workers decode, few enough to bound memory.
-        let ahead = ReadAhead(files: dataset.files, refs: all, columns: columnsRead(output: output), depth: options.threads * 2 + 2)
+        let ahead = ReadAhead(files: dataset.files, refs: all, columns: storedColumns(columnsRead(output: output)), depth: options.threads * 2 + 2)
         var flow = CutFlow(names: query.cuts.map(\.name), weighted: query.weight != nil, nMinusOne: options.nMinusOne)
         // Clusters are taken in windows, merged in order after each. A skim holds a window's
         // survivors in memory, so its windows are short; a count holds only counts.
@@ -207,22 +238,42 @@ public struct Scan: Sendable {
             }
         }
 
-        var needed = query.columns
+        let schema = extended.schema
+        let needed = columnsRead(output: output)
         var outputMap: [(out: Int, input: Int)] = []
         if let output {
             for oc in output.columns {
                 let name = output.fields[oc.fieldIndex].name
-                let ic = file.schema.columns.first { file.schema.fields[$0.fieldIndex].name == name && $0.role == oc.role }!
+                let ic = schema.columns.first { schema.fields[$0.fieldIndex].name == name && $0.role == oc.role }!
                 outputMap.append((oc.index, ic.index))
-                needed.insert(ic.index)
             }
         }
-        var cursors = [ColumnCursor?](repeating: nil, count: file.schema.columns.count)
+        var cursors = [ColumnSource?](repeating: nil, count: schema.columns.count)
+        var derivedSources: [DerivedSource] = []
+        let base = extended.base.columns.count
         for c in needed {
-            cursors[c] = ColumnCursor(file: file, cluster: cluster, column: c, verify: options.verifyChecksums,
-                                      buffers: buffers.buffers(c, file.schema.columns[c].type))
+            if c < base {
+                cursors[c] = ColumnCursor(file: file, cluster: cluster, column: c, verify: options.verifyChecksums,
+                                          buffers: buffers.buffers(c, file.schema.columns[c].type))
+            } else {
+                let (p, k) = extended.derived[c - base]
+                if buffers.derived.isEmpty { buffers.derived = Array(repeating: nil, count: derived.count) }
+                let worker = buffers.derived[p] ?? derived[p].provider.makeWorker()
+                if buffers.derived[p] == nil {
+                    buffers.derived[p] = worker
+                }
+                let source = DerivedSource(worker: worker, field: k, name: schema.columns[c].path)
+                derivedSources.append(source)
+                cursors[c] = source
+            }
         }
-        let view = BatchView(schema: file.schema, cursors: cursors)
+        // Each worker of a derived provider starts the unit once.
+        var begun = Set<ObjectIdentifier>()
+        for s in derivedSources where begun.insert(ObjectIdentifier(s.worker)).inserted {
+            try s.worker.begin(file: unit.file, cluster: cluster, firstEvent: fileFirstEvent[unit.file] + cluster.firstEvent)
+        }
+        let view = BatchView(schema: schema, cursors: cursors)
+        for s in derivedSources { s.view = view }
         let ev = Evaluator(view: view)
         var out = output.map { EventBatch(schema: $0) }
         // A skim gathers the output columns the cuts read batch by batch, while their values are

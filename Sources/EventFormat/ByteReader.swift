@@ -47,6 +47,11 @@ struct ByteReader {
         return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt32.self))
     }
 
+    /// The next u32, not consumed (0 when fewer than 4 bytes remain).
+    func peekU32() -> UInt32 {
+        remaining >= 4 ? UInt32(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt32.self)) : 0
+    }
+
     mutating func u64() throws(EVCError) -> UInt64 {
         try need(8)
         defer { position += 8 }

@@ -13,6 +13,8 @@ public struct EVCError: Error, Sendable, CustomStringConvertible {
         case schemaMismatch
         case badArgument
         case incomplete
+        /// Inputs that disagree: two different exposure rows for one spill, or schemas a merge cannot join.
+        case conflict
     }
 
     public var code: Code

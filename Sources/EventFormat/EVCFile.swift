@@ -55,6 +55,10 @@ public final class EVCFile: Sendable {
                   footer.indexOffset <= trailer.footerOffset, footer.indexSize <= trailer.footerOffset - footer.indexOffset else {
                 throw EVCError(.corrupt, "footer points at an index block (offset \(footer.indexOffset), size \(footer.indexSize)) outside the file", offset: trailer.footerOffset)
             }
+            guard footer.exposureOffset == 0 || (footer.exposureOffset >= Layout.headerSize && footer.exposureSize >= Layout.blockOverhead
+                    && footer.exposureOffset <= trailer.footerOffset && footer.exposureSize <= trailer.footerOffset - footer.exposureOffset) else {
+                throw EVCError(.corrupt, "footer points at an exposure block (offset \(footer.exposureOffset), size \(footer.exposureSize)) outside the file", offset: trailer.footerOffset)
+            }
             for (i, c) in footer.clusters.enumerated() {
                 guard c.blockOffset >= Layout.headerSize, c.blockSize >= Layout.blockOverhead, c.blockOffset <= footer.indexOffset,
                       c.blockSize <= footer.indexOffset - c.blockOffset else {

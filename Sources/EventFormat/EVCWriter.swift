@@ -12,6 +12,8 @@ public final class EVCWriter {
     public let options: WriterOptions
     public private(set) var eventCount = 0
     public private(set) var metadata: [(String, String)]
+    /// The exposure table (Formats/EVC.md, section 8.1), when the file carries one.
+    public private(set) var exposure: Exposure?
 
     private let file: OutputFile
     private var open: EventBatch
@@ -19,10 +21,16 @@ public final class EVCWriter {
     private var clusters: [ClusterInfo] = []
     private var summaries: [ClusterSummary] = []
     private var closed = false
+    /// The last EXPO block written and the table it holds.
+    private var exposureBlock = (offset: 0, size: 0)
+    private var exposureWritten: Exposure?
 
     public var partialPath: String { path + ".partial" }
 
-    public init(path: String, schema: Schema, options: WriterOptions = WriterOptions(), metadata: [(String, String)] = []) throws(EVCError) {
+    /// A file with `exposure` (even an empty table) is written as version 1.1 and carries the
+    /// table, which `setExposure`/`addExposure` keep updating; without, it is a 1.0 file.
+    public init(path: String, schema: Schema, options: WriterOptions = WriterOptions(), metadata: [(String, String)] = [],
+                exposure: Exposure? = nil) throws(EVCError) {
         guard options.pageBytes >= 64, options.pageBytes <= Layout.maxPageBytes,
               options.clusterBytes >= 1, options.clusterBytes <= Layout.maxClusterBytes, options.clusterEvents >= 1 else {
             throw EVCError(.badArgument, "pages must hold 64 bytes to 256 MiB and clusters 1 byte to 512 MiB", path: path)
@@ -31,9 +39,10 @@ public final class EVCWriter {
         self.schema = schema
         self.options = options
         self.metadata = metadata
+        self.exposure = exposure
         self.open = EventBatch(schema: schema)
         self.file = try OutputFile(creating: path + ".partial")
-        try file.write(FileHeader.bytes())
+        try file.write(FileHeader.bytes(minor: exposure == nil ? 0 : 1))
         var w = ByteWriter()
         SchemaCoding.write(schema, &w)
         try file.write(Block.frame(.schema, w.bytes))
@@ -43,10 +52,10 @@ public final class EVCWriter {
     /// after `Recovery` finished its partial file). The file moves back to `PATH.partial`, loses
     /// its index and footer, and goes on from its last cluster; its schema and metadata are kept.
     public init(appendingTo path: String, options: WriterOptions = WriterOptions()) throws(EVCError) {
-        let (schema, end, clusters, summaries, events, metadata) = try { () throws(EVCError) in
+        let (schema, end, clusters, summaries, events, metadata, exposure, footer) = try { () throws(EVCError) in
             let existing = try EVCFile(path: path)
             return (existing.schema, existing.footer.indexOffset, try existing.clusters(), existing.clusterSummaries,
-                    existing.eventCount, existing.footer.metadata)
+                    existing.eventCount, existing.footer.metadata, try existing.exposure(), existing.footer)
         }()
         self.path = path
         self.schema = schema
@@ -61,6 +70,32 @@ public final class EVCWriter {
         self.clusters = clusters
         self.summaries = summaries
         self.eventCount = events
+        // The EXPO block lies before the index, so it stays in the file and is kept as it is.
+        self.exposure = exposure
+        if exposure != nil {
+            exposureBlock = (footer.exposureOffset, footer.exposureSize)
+            exposureWritten = exposure
+        }
+    }
+
+    /// Replaces the exposure table; saved with the next checkpoint and at close. The file must
+    /// have been created with a table.
+    public func setExposure(_ table: Exposure) throws(EVCError) {
+        guard exposure != nil else {
+            throw EVCError(.badArgument, "the file was opened without an exposure table (version 1.0); it cannot take one", path: path)
+        }
+        exposure = table
+    }
+
+    /// Adds spill rows to the exposure table; a spill already there must have an identical row.
+    public func addExposure(_ rows: [SpillExposure]) throws(EVCError) {
+        guard var table = exposure else {
+            throw EVCError(.badArgument, "the file was opened without an exposure table (version 1.0); it cannot take one", path: path)
+        }
+        for r in rows {
+            do { try table.add(r) } catch { throw EVCError(.conflict, error.description, path: path) }
+        }
+        exposure = table
     }
 
     // An unclosed writer leaves its `.partial` file behind on purpose: `darkscan recover` turns
@@ -154,11 +189,25 @@ public final class EVCWriter {
         guard open.eventCount > 0 else { return }
         let columns = open.columns.map { $0! }
         let encoded = ClusterEncoder.encode(schema: schema, columns: columns, options: options)
+        try writeEncodedCluster(eventCount: open.eventCount, columns: encoded.map(\.chunk)) { (file) throws(EVCError) in
+            for e in encoded { try file.write(e.data.rawBytes) }
+        }
+        for c in open.columns { c!.removeAll() }
+        open.eventCount = 0
+        openBytes = 0
+    }
+
+    /// Writes a cluster of `eventCount` events whose pages are encoded already: `columns`
+    /// describe them (their page offsets are assigned here, column after column), and `pages`
+    /// writes their stored bytes in that order. Used by the writer itself and by merges, which
+    /// copy pages as they are.
+    func writeEncodedCluster(eventCount events: Int, columns: [ColumnChunkInfo], pages: (OutputFile) throws(EVCError) -> Void) throws(EVCError) {
+        guard !closed else { throw EVCError(.badArgument, "writer is closed", path: path) }
         let firstEvent = eventCount
-        var info = ClusterInfo(index: clusters.count, firstEvent: firstEvent, eventCount: open.eventCount,
+        var info = ClusterInfo(index: clusters.count, firstEvent: firstEvent, eventCount: events,
                                pagesOffset: 0, pagesLength: 0, columns: [])
         // Page offsets are fixed-width fields, so the block's size does not depend on them.
-        info.columns = encoded.map(\.chunk)
+        info.columns = columns
         var probe = ByteWriter()
         info.write(&probe)
         let blockOffset = file.position
@@ -175,13 +224,13 @@ public final class EVCWriter {
         var w = ByteWriter()
         info.write(&w)
         try file.write(Block.frame(.cluster, w.bytes))
-        for e in encoded { try file.write(e.data.rawBytes) }
+        try pages(file)
+        guard file.position == offset else {
+            throw EVCError(.badArgument, "cluster pages of \(file.position - info.pagesOffset) bytes written, \(info.pagesLength) described", path: path)
+        }
         clusters.append(info)
         summaries.append(ClusterSummary(firstEvent: firstEvent, eventCount: info.eventCount, blockOffset: blockOffset, blockSize: blockSize))
         eventCount += info.eventCount
-        for c in open.columns { c!.removeAll() }
-        open.eventCount = 0
-        openBytes = 0
         if options.checkpointEvery > 0 && clusters.count % options.checkpointEvery == 0 {
             try writeFooter(checkpoint: true)
         }
@@ -189,6 +238,12 @@ public final class EVCWriter {
 
     /// Writes the index block (final footer only), the footer block and the trailer.
     private func writeFooter(checkpoint: Bool) throws(EVCError) {
+        if let exposure, exposureWritten != exposure {
+            let block = Block.frame(.exposure, ExposureBlock.payload(exposure))
+            exposureBlock = (file.position, block.count)
+            try file.write(block)
+            exposureWritten = exposure
+        }
         var indexOffset = 0, indexSize = 0
         if !checkpoint {
             var w = ByteWriter()
@@ -199,8 +254,12 @@ public final class EVCWriter {
             indexSize = block.count
             try file.write(block)
         }
-        let footer = Footer(eventCount: eventCount, checkpoint: checkpoint, indexOffset: indexOffset, indexSize: indexSize,
+        var footer = Footer(eventCount: eventCount, checkpoint: checkpoint, indexOffset: indexOffset, indexSize: indexSize,
                             schema: schema, metadata: metadata, clusters: summaries)
+        if exposure != nil {
+            footer.minor = 1
+            (footer.exposureOffset, footer.exposureSize) = exposureBlock
+        }
         let footerOffset = file.position
         let block = Block.frame(.footer, footer.payload())
         try file.write(block)
@@ -212,10 +271,10 @@ public final class EVCWriter {
         guard !closed else { return }
         try flushCluster()
         try writeFooter(checkpoint: false)
-        try file.sync()
+        if options.sync { try file.sync() }
         try file.closeFile()
         try FileSystem.rename(partialPath, to: path)
-        FileSystem.syncDirectory(of: path)
+        if options.sync { FileSystem.syncDirectory(of: path) }
         closed = true
     }
 

@@ -5,7 +5,9 @@ public enum Layout {
     /// "\x89EVCEND\n" closes the trailer, the last 8 bytes of a complete file.
     public static let trailerMagic: [UInt8] = [0x89, 0x45, 0x56, 0x43, 0x45, 0x4E, 0x44, 0x0A]
     public static let majorVersion: UInt16 = 1
-    public static let minorVersion: UInt16 = 0
+    /// The highest minor version this reader knows. Writers write 1 only for a file with an
+    /// exposure table (section 8.1), 0 otherwise.
+    public static let minorVersion: UInt16 = 1
     /// Feature flags this reader understands (none yet). A file with any other bit set is refused.
     public static let knownFeatures: UInt32 = 0
     public static let headerSize = 16
@@ -23,12 +25,13 @@ public enum Layout {
     static let maxMetadataBytes = 1 << 30
 }
 
-/// The four block kinds. Tags are four ASCII bytes read as a little-endian u32.
+/// The block kinds. Tags are four ASCII bytes read as a little-endian u32.
 public enum BlockTag: UInt32, Sendable {
     case schema = 0x4D48_4353  // "SCHM"
     case cluster = 0x5355_4C43  // "CLUS"
     case index = 0x5844_4E49  // "INDX"
     case footer = 0x544F_4F46  // "FOOT"
+    case exposure = 0x4F50_5845  // "EXPO" (version 1.1)
 
     var name: String {
         switch self {
@@ -36,6 +39,7 @@ public enum BlockTag: UInt32, Sendable {
         case .cluster: "CLUS"
         case .index: "INDX"
         case .footer: "FOOT"
+        case .exposure: "EXPO"
         }
     }
 }
@@ -69,6 +73,25 @@ enum Block {
             throw EVCError(.checksumMismatch, "\(expected.name) block checksum does not match its bytes", offset: offset)
         }
         return body
+    }
+
+    /// Reads the block at `offset` whatever its tag (one of a newer minor version): its flags must
+    /// be 0, it must lie inside the file and its checksum must match. Returns the payload length.
+    static func readUnknown(_ source: ByteSource, at offset: Int) throws(EVCError) -> Int {
+        let size = source.size
+        guard offset >= 0, offset <= size - Layout.blockOverhead else { throw EVCError(.truncated, "block lies past the end of the file", offset: offset) }
+        let head = try source.bytes(at: offset, count: Layout.blockHeaderSize)
+        let (flags, length) = head.withUnsafeBytes {
+            (UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)), UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
+        guard flags == 0, length <= UInt64(size - offset - Layout.blockOverhead) else {
+            throw EVCError(.corrupt, "not a block a reader may skip", offset: offset)
+        }
+        var body = try source.bytes(at: offset + Layout.blockHeaderSize, count: Int(length) + 8)
+        let stored = body.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: Int(length), as: UInt64.self)) }
+        body.removeLast(8)
+        guard Checksum.xxh3(body) == stored else { throw EVCError(.checksumMismatch, "block checksum does not match its bytes", offset: offset) }
+        return Int(length)
     }
 
     /// Checks a block's 16-byte header (tag, flags, payload length within a file of `fileSize`
@@ -138,11 +161,11 @@ struct Trailer: Equatable {
 
 /// The 16-byte file header: magic, major and minor version, required feature flags.
 enum FileHeader {
-    static func bytes() -> [UInt8] {
+    static func bytes(minor: UInt16 = 0) -> [UInt8] {
         var w = ByteWriter()
         w.raw(Layout.headerMagic)
         w.u16(Layout.majorVersion)
-        w.u16(Layout.minorVersion)
+        w.u16(minor)
         w.u32(0)
         return w.bytes
     }

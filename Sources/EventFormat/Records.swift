@@ -152,46 +152,47 @@ public struct ClusterInfo: Sendable, Equatable {
         var recordCount: [Int: Int] = [:]  // per record-list field
         for (ci, chunk) in columns.enumerated() {
             let col = schema.columns[ci]
-            let cplace = "\(place), column \(col.path)"
-            guard chunk.column == ci else { throw EVCError(.corrupt, "chunk names column \(chunk.column)", place: cplace) }
+            // Places are spelled out only for an error (this runs for every cluster read).
+            func cplace() -> String { "\(place), column \(col.path)" }
+            guard chunk.column == ci else { throw EVCError(.corrupt, "chunk names column \(chunk.column)", place: cplace()) }
             let field = schema.fields[col.fieldIndex]
             switch col.role {
             case .offsets:
                 guard chunk.elementCount == eventCount else {
-                    throw EVCError(.corrupt, "\(chunk.elementCount) offsets for \(eventCount) events", place: cplace)
+                    throw EVCError(.corrupt, "\(chunk.elementCount) offsets for \(eventCount) events", place: cplace())
                 }
             case .values, .member:
                 if let per = field.elementsPerEvent {
                     let (expected, overflow) = eventCount.multipliedReportingOverflow(by: per)
                     guard !overflow, chunk.elementCount == expected else {
-                        throw EVCError(.corrupt, "\(chunk.elementCount) values for \(eventCount) events of \(per)", place: cplace)
+                        throw EVCError(.corrupt, "\(chunk.elementCount) values for \(eventCount) events of \(per)", place: cplace())
                     }
                 } else if case .member = col.role {
                     if let rc = recordCount[col.fieldIndex], rc != chunk.elementCount {
-                        throw EVCError(.corrupt, "\(chunk.elementCount) values, other members have \(rc)", place: cplace)
+                        throw EVCError(.corrupt, "\(chunk.elementCount) values, other members have \(rc)", place: cplace())
                     }
                     recordCount[col.fieldIndex] = chunk.elementCount
                 }
             }
             var total = 0
             for (pi, p) in chunk.pages.enumerated() {
-                let pplace = "\(cplace), page \(pi)"
+                func pplace() -> String { "\(cplace()), page \(pi)" }
                 guard p.count >= 1, p.count <= Layout.maxPageValues else {
-                    throw EVCError(.corrupt, "page holds \(p.count) values (1 to \(Layout.maxPageValues) allowed)", place: pplace)
+                    throw EVCError(.corrupt, "page holds \(p.count) values (1 to \(Layout.maxPageValues) allowed)", place: pplace())
                 }
                 guard p.encoding.applies(to: col.type) else {
-                    throw EVCError(.corrupt, "encoding \(p.encoding) does not apply to \(col.type)", place: pplace)
+                    throw EVCError(.corrupt, "encoding \(p.encoding) does not apply to \(col.type)", place: pplace())
                 }
                 guard p.offset >= pagesOffset, p.storedSize <= end - p.offset, p.offset <= end else {
-                    throw EVCError(.corrupt, "page bytes \(p.offset)+\(p.storedSize) lie outside the cluster's pages area", place: pplace)
+                    throw EVCError(.corrupt, "page bytes \(p.offset)+\(p.storedSize) lie outside the cluster's pages area", place: pplace())
                 }
                 guard p.encodedSize <= Layout.maxPageBytes, p.count * col.type.width <= Layout.maxPageBytes else {
-                    throw EVCError(.corrupt, "page of \(p.encodedSize) encoded bytes is larger than allowed", place: pplace)
+                    throw EVCError(.corrupt, "page of \(p.encodedSize) encoded bytes is larger than allowed", place: pplace())
                 }
                 total += p.count
             }
             guard total == chunk.elementCount else {
-                throw EVCError(.corrupt, "pages hold \(total) values, the chunk \(chunk.elementCount)", place: cplace)
+                throw EVCError(.corrupt, "pages hold \(total) values, the chunk \(chunk.elementCount)", place: cplace())
             }
         }
     }
@@ -225,7 +226,8 @@ public struct ClusterSummary: Sendable, Equatable {
 struct Footer: Sendable, Equatable {
     /// A copy of the file header's version and feature flags, checked against the header.
     var major: UInt16 = Layout.majorVersion
-    var minor: UInt16 = Layout.minorVersion
+    /// 1 when the footer carries the exposure fields (version 1.1), else 0.
+    var minor: UInt16 = 0
     var features: UInt32 = 0
     var eventCount: Int
     /// True for a checkpoint footer written while the file was still open.
@@ -235,10 +237,14 @@ struct Footer: Sendable, Equatable {
     var schema: Schema
     var metadata: [(String, String)]
     var clusters: [ClusterSummary]
+    /// Version 1.1: where the EXPO block is (0, 0: none).
+    var exposureOffset = 0
+    var exposureSize = 0
 
     static func == (a: Footer, b: Footer) -> Bool {
         a.major == b.major && a.minor == b.minor && a.features == b.features && a.eventCount == b.eventCount && a.checkpoint == b.checkpoint && a.indexOffset == b.indexOffset
             && a.indexSize == b.indexSize && a.schema == b.schema && a.clusters == b.clusters
+            && a.exposureOffset == b.exposureOffset && a.exposureSize == b.exposureSize
             && a.metadata.map(\.0) == b.metadata.map(\.0) && a.metadata.map(\.1) == b.metadata.map(\.1)
     }
 
@@ -260,6 +266,10 @@ struct Footer: Sendable, Equatable {
             }
             w.u32(UInt32(clusters.count))
             for c in clusters { c.write(&w) }
+            if minor >= 1 {
+                w.u64(UInt64(exposureOffset))
+                w.u64(UInt64(exposureSize))
+            }
         }
         return w.bytes
     }
@@ -290,8 +300,17 @@ struct Footer: Sendable, Equatable {
                 clusters.append(c)
             }
             guard next == events else { throw r.error("clusters hold \(next) events, the footer says \(events)") }
-            return Footer(major: major, minor: minor, features: features, eventCount: events, checkpoint: flags & 1 != 0, indexOffset: indexOffset, indexSize: indexSize,
-                          schema: schema, metadata: meta, clusters: clusters)
+            var footer = Footer(major: major, minor: minor, features: features, eventCount: events, checkpoint: flags & 1 != 0, indexOffset: indexOffset,
+                                indexSize: indexSize, schema: schema, metadata: meta, clusters: clusters)
+            // Version 1.1 appends where the exposure table is; a 1.0 footer ends here.
+            if minor >= 1 {
+                footer.exposureOffset = try r.count("exposure offset", max: Int.max / 2)
+                footer.exposureSize = try r.count("exposure size", max: Int.max / 2)
+                guard (footer.exposureOffset == 0) == (footer.exposureSize == 0) else {
+                    throw r.error("exposure offset \(footer.exposureOffset) and size \(footer.exposureSize): both or neither must be 0")
+                }
+            }
+            return footer
         }
     }
 }

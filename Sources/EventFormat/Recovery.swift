@@ -50,8 +50,15 @@ public enum Recovery {
         report.eventsLost = scan.lostEvents
         report.stopReason = scan.stopReason
 
-        // Rewrite the end of the file: index, footer, trailer after the last good cluster.
+        // Rewrite the end of the file: exposure table (1.1), index, footer, trailer after the last
+        // good cluster.
         let file = try OutputFile(truncating: path, at: scan.end)
+        var exposureBlock = (offset: 0, size: 0)
+        if let exposure = scan.exposure {
+            let block = Block.frame(.exposure, ExposureBlock.payload(exposure))
+            exposureBlock = (file.position, block.count)
+            try file.write(block)
+        }
         var w = ByteWriter()
         w.u32(UInt32(scan.clusters.count))
         for c in scan.clusters { c.write(&w) }
@@ -60,8 +67,11 @@ public enum Recovery {
         try file.write(index)
         var metadata = scan.metadata
         metadata.append(("recovered", "\(report.clustersKept) clusters, \(report.eventsKept) events kept; \(report.bytesDropped) bytes dropped"))
-        let footer = Footer(eventCount: report.eventsKept, checkpoint: false, indexOffset: indexOffset, indexSize: index.count,
+        var footer = Footer(eventCount: report.eventsKept, checkpoint: false, indexOffset: indexOffset, indexSize: index.count,
                             schema: scan.schema, metadata: metadata, clusters: scan.summaries)
+        // The footer repeats the header's version; a 1.1 footer says where the table is (or none).
+        footer.minor = min(scan.minor, Layout.minorVersion)
+        (footer.exposureOffset, footer.exposureSize) = exposureBlock
         let footerOffset = file.position
         let block = Block.frame(.footer, footer.payload())
         try file.write(block)
@@ -80,6 +90,9 @@ public enum Recovery {
         var clusters: [ClusterInfo] = []
         var summaries: [ClusterSummary] = []
         var metadata: [(String, String)] = []
+        /// The header's minor version, and the exposure table the last footer read names.
+        var minor: UInt16 = 0
+        var exposure: Exposure?
         var end: Int
         var stopReason: String?
         var lostEvents: Int?
@@ -96,13 +109,13 @@ public enum Recovery {
     static func walk(_ source: ByteSource, checkPages: Bool = true, strict: Bool = false) throws(EVCError) -> Scan {
         let size = source.size
         let head = try source.bytes(at: 0, count: min(Layout.headerSize, size))
-        _ = try head.withBytes { (b) throws(EVCError) in try FileHeader.check(b) }
+        let (_, minor) = try head.withBytes { (b) throws(EVCError) in try FileHeader.check(b) }
         let schemaBlock = try Block.read(source, at: Layout.headerSize, expected: .schema)
         let schema = try schemaBlock.withBytes { (b) throws(EVCError) in
             var r = ByteReader(b, fileOffset: Layout.headerSize + Layout.blockHeaderSize, context: "schema block")
             return try SchemaCoding.read(&r)
         }
-        var scan = Scan(schema: schema, end: Layout.headerSize + Layout.blockOverhead + schemaBlock.count)
+        var scan = Scan(schema: schema, minor: minor, end: Layout.headerSize + Layout.blockOverhead + schemaBlock.count)
         var position = scan.end
         var events = 0
         let pageBytes = ColumnBuffer(type: .uint8)
@@ -113,6 +126,11 @@ public enum Recovery {
             }
             let tagRaw = try source.bytes(at: position, count: 4).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
             guard let tag = BlockTag(rawValue: tagRaw), tag != .schema else {
+                // A block of a newer minor version: skipped when its framing and checksum hold.
+                if tagRaw != BlockTag.schema.rawValue, let length = try? Block.readUnknown(source, at: position) {
+                    position += Layout.blockOverhead + length
+                    continue
+                }
                 scan.stopReason = "no block starts at byte \(position) (tag 0x\(String(tagRaw, radix: 16)))"
                 break
             }
@@ -165,6 +183,16 @@ public enum Recovery {
             case .footer:
                 if let f = try? block.withBytes({ (b) throws(EVCError) in try Footer.parse(b, fileOffset: position + Layout.blockHeaderSize) }) {
                     scan.metadata = f.metadata
+                    if f.exposureOffset != 0 {
+                        // The table this footer names (written before it); a damaged one is
+                        // not taken.
+                        if let e = try? ExposureBlock.read(source, at: f.exposureOffset, size: f.exposureSize) {
+                            scan.exposure = e
+                        } else if strict {
+                            scan.stopReason = "footer block at byte \(position) names an unreadable exposure table at byte \(f.exposureOffset)"
+                            return scan
+                        }
+                    }
                 } else if strict {
                     scan.stopReason = "footer block at byte \(position) does not parse"
                     return scan
@@ -177,7 +205,7 @@ public enum Recovery {
                     }
                 }
                 position = blockEnd + Layout.trailerSize
-            case .index, .schema:
+            case .index, .schema, .exposure:
                 position = blockEnd
             }
         }

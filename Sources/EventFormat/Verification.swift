@@ -47,6 +47,12 @@ extension EVCFile {
         } catch {
             report.problems.append(VerifyProblem(offset: error.offset, message: "block walk: \(error.message)"))
         }
+        // The exposure table (1.1) is read by the tools that report exposure: it must be intact.
+        do throws(EVCError) {
+            _ = try exposure()
+        } catch {
+            report.problems.append(VerifyProblem(offset: error.offset, message: error.message))
+        }
         // The cluster blocks are copies of the index entries: check them too (recovery uses them).
         for (i, s) in clusterSummaries.enumerated() {
             do throws(EVCError) {

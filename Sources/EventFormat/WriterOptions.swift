@@ -26,6 +26,9 @@ public struct WriterOptions: Sendable {
     public var checkpointEvery: Int = 8
     /// Threads that encode and compress the columns of a closing cluster.
     public var threads: Int = ProcessInfoCores.count
+    /// Sync the file and its directory when closing (Formats/EVC.md, section 9). Without, the
+    /// file is still complete when it appears under its name, but a power failure may lose it.
+    public var sync = true
 
     public init() {}
 

@@ -33,6 +33,16 @@ public struct JSONWriter {
         return out + "\""
     }
 
+    /// The text on one line, without spaces (for values stored inside other files' metadata).
+    public static func compact(_ v: JSON) -> String {
+        switch v {
+        case .array(let items): return "[" + items.map(compact).joined(separator: ",") + "]"
+        case .object(let pairs): return "{" + pairs.map { string($0.0) + ":" + compact($0.1) }.joined(separator: ",") + "}"
+        case .numbers(let xs): return "[" + xs.map(number).joined(separator: ",") + "]"
+        default: return encode(v)
+        }
+    }
+
     public static func encode(_ v: JSON, indent: String = "") -> String {
         var w = JSONWriter()
         w.write(v, indent)

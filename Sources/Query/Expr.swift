@@ -66,6 +66,12 @@ public struct Cut: Sendable, Equatable {
     public var name: String
     public var expr: Expr
     public var range: SourceRange
+
+    public init(name: String, expr: Expr, range: SourceRange) {
+        self.name = name
+        self.expr = expr
+        self.range = range
+    }
 }
 
 /// A checked query: the cuts in order, an optional per-event weight, and histograms to fill.

@@ -125,7 +125,7 @@ enum CLI {
     }
 
     @Test func everySubcommandHasHelpWithExamples() throws {
-        for sub in ["info", "cat", "verify", "recover", "simulate"] {
+        for sub in ["info", "cat", "verify", "recover", "simulate", "merge", "count", "skim", "export"] {
             let r = try CLI.run([sub, "--help"])
             #expect(r.status == 0)
             #expect(r.stdout.contains("Examples:"), "\(sub) --help has no examples")

@@ -52,6 +52,10 @@ import Testing
             Self.expectDiskFull(s, "skim")
             #expect(Self.files(dir).isEmpty, "skim leaves nothing: \(Self.files(dir))")
 
+            let m = try CLI.run(["merge", input, "-o", dir + "/merged.evc"])
+            Self.expectDiskFull(m, "merge")
+            #expect(Self.files(dir).isEmpty, "merge leaves nothing: \(Self.files(dir))")
+
             let e = try CLI.run(["export", input, "--compression", "none", "-o", dir + "/all.arrow"])
             Self.expectDiskFull(e, "export")
             #expect(Self.files(dir).isEmpty, "export leaves nothing: \(Self.files(dir))")

@@ -1,5 +1,6 @@
-// libFuzzer entry point for the EVC reader: every input is opened as a file, its index loaded,
-// every cluster read and verified, and the recovery walk run over the same bytes. Built with
+// libFuzzer entry point for the EVC reader: every input is opened as a file, its index and
+// exposure table loaded, every cluster read and verified, and the recovery walk run over the
+// same bytes; the bytes are also parsed as an exposure record and as a good-spill list. Built with
 // the EventFormat sources by tools/fuzz; any crash, trap, hang or sanitizer report is a bug.
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +17,11 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             }
         }
         _ = file.verify()
+        _ = try? file.exposure()
     }
-    _ = try? Recovery.walk(UnsafeRawBufferPointer(start: data, count: size))
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    _ = try? Recovery.walk(bytes)
+    _ = try? ExposureBlock.parse(bytes, fileOffset: 0)
+    _ = try? SpillList(text: String(decoding: bytes, as: UTF8.self), name: "fuzz")
     return 0
 }

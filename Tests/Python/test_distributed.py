@@ -102,6 +102,10 @@ def assert_same_as_local(out: str, m: dict, local: dict) -> None:
     assert len(m["parts"]) == m["partitions"] and [p["id"] for p in m["parts"]] == list(range(m["partitions"]))
     assert m["cut_flow"]["total"] == local["count"]["total"]
     assert cuts(m["cut_flow"]) == cuts(local["count"])
+    # The exposure of the whole job: every spill once, as the direct count reports it.
+    assert m["exposure"]["eot"] == local["count"]["exposure"]["eot"] > 0
+    assert m["exposure"]["spills"] == local["count"]["exposure"]["spills"]
+    assert m["exposure"]["events_without_exposure"] == local["count"]["exposure"]["events_without_exposure"]
     assert survivors(out) == local["survivors"]
     assert not os.path.exists(os.path.join(out, ".tmp")), "stray temporaries"
     assert not [n for n in os.listdir(out) if n.endswith(".partial") or ".tmp" in n]

@@ -90,6 +90,9 @@ ptrdiff_t dk_find4(const uint8_t *data, size_t len, const uint8_t pattern[4]);
 /// RWF_NOWAIT): the byte count, or -1 when they are not (or the call is not supported).
 long dk_pread_cached(int fd, void *buf, size_t n, int64_t offset);
 
+/// Sorts `n` 64-bit keys in place, ascending (radix sort on bytes; no memory beyond `a`).
+void dk_sort_u64(uint64_t *a, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -168,7 +168,7 @@ class _Merged:
         if "histograms" in r:
             self.histograms.add(r["histograms"], source, entry["file"])
         if "exposure" in r:
-            self.exposure.add(r["exposure"], source)
+            self.exposure.add(r["exposure"], source, entry["file"])
         # Kept without its histograms and exposure, which live on only in the sums (and the
         # journal): memory grows with partitions, not with partitions x histogram bins.
         self.done[pid] = {k: v for k, v in r.items() if k not in ("histograms", "exposure")}

@@ -226,8 +226,16 @@ class ExposureSum:
         self.summed: dict[str, Any] = {}
         self.with_rows: Optional[bool] = None
         self.first_source = ""
+        # Per input file (every partition of a file reports the file's own): events without a
+        # row, and the files without a table.
+        self.without: dict[str, int] = {}
+        self.files_without: dict[str, None] = {}
 
-    def add(self, exposure: dict, source: str) -> None:
+    def add(self, exposure: dict, source: str, file: Optional[str] = None) -> None:
+        if "events_without_exposure" in exposure:
+            self.without[file or source] = int(exposure["events_without_exposure"])
+        for f in exposure.get("files_without_exposure", []):
+            self.files_without[f] = None
         has_rows = "rows" in exposure
         if self.with_rows is None:
             self.with_rows, self.first_source = has_rows, source
@@ -250,8 +258,13 @@ class ExposureSum:
     def to_dict(self) -> Optional[dict]:
         if self.with_rows is None:
             return None
+        extra: dict[str, Any] = {}
+        if self.without:
+            extra["events_without_exposure"] = sum(self.without.values())
+        if self.files_without:
+            extra["files_without_exposure"] = list(self.files_without)
         if not self.with_rows:
-            return {**self.summed, "rows_merged": False}
+            return {**self.summed, **extra, "rows_merged": False}
         rows = [self.rows[k][0] for k in sorted(self.rows)]
         out: dict[str, Any] = {}
         for r in rows:
@@ -262,5 +275,6 @@ class ExposureSum:
         out["spills"] = len(rows)
         if any("quality" in r for r in rows):
             out["flagged_spills"] = sum(1 for r in rows if r.get("quality"))
+        out.update(extra)
         out["rows"] = rows
         return out
