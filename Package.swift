@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "CHTTP", linkerSettings: [.linkedLibrary("curl")]),
         // The few hot byte-shuffling loops (byte-stream split, bit unpacking), in C with SIMD.
         .target(name: "CKernels", dependencies: ["CXXHash"]),
+        // JSON: one bounded parser (exact offsets in errors) and one deterministic writer, no Foundation.
+        .target(name: "JSON"),
         // The EVC file format: schema, units, encodings, codecs, writer, reader, recovery.
         .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels", "CXRootD", "CHTTP"]),
         // Histograms: axes, storage, fill kernels (hot loops in C), UHI JSON files, merging.
@@ -82,6 +84,7 @@ let package = Package(
         .executableTarget(name: "hist-bench", dependencies: ["Darkscan", "BenchSupport"], path: "Bench/HistBench"),
         // Friend files for Bench/friends: a run's keys in its own order or shuffled.
         .executableTarget(name: "friend-bench", dependencies: ["Darkscan"], path: "Bench/FriendBench"),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat", "Histograms"], resources: [.copy("Cases")]),
         .testTarget(name: "HistogramsTests", dependencies: ["Histograms", "CHistograms"], exclude: ["Fixtures"]),
