@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels", "CXRootD", "CHTTP"]),
         // Histograms: axes, storage, fill kernels (hot loops in C), UHI JSON files, merging.
         .target(name: "CHistograms"),
-        .target(name: "Histograms", dependencies: ["CHistograms"]),
+        .target(name: "Histograms", dependencies: ["CHistograms", "JSON"]),
         // The query language: lexer, parser, checker (names, types, units, shapes) and plan.
         .target(name: "Query", dependencies: ["EventFormat", "Histograms"]),
         // The scan engine: batches, selection vectors, kernels, cut flow, skim.

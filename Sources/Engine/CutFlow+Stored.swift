@@ -7,15 +7,15 @@ import Histograms
 extension CutFlow {
     public var cutFlowJSON: String {
         func doubles(_ xs: [Double]) -> JSON { .array(xs.map(double)) }
-        func double(_ x: Double) -> JSON { x.isFinite ? .number(x, isInteger: false) : .null }
-        func ints(_ xs: [Int]) -> JSON { .array(xs.map { .number(Double($0), isInteger: true) }) }
+        func double(_ x: Double) -> JSON { x.isFinite ? .double(x) : .null }
+        func ints(_ xs: [Int]) -> JSON { .array(xs.map { .int($0) }) }
         var o: [(String, JSON)] = [("events", ints(lines.map(\.events)))]
         if let nMinusOne { o.append(("n_minus_1", ints(nMinusOne))) }
         o.append(("names", .array(lines.map { .string($0.name) })))
         if weighted {
             o += [("sum_w", doubles(lines.map(\.sumW))), ("sum_w2", doubles(lines.map(\.sumW2)))]
         }
-        o.append(("total", .number(Double(total), isInteger: true)))
+        o.append(("total", .int(total)))
         if weighted { o += [("total_sum_w", double(totalSumW)), ("total_sum_w2", double(totalSumW2))] }
         return JSONWriter.compact(.object(o))
     }
