@@ -36,7 +36,7 @@ let package = Package(
         // JSON: one bounded parser (exact offsets in errors) and one deterministic writer, no Foundation.
         .target(name: "JSON"),
         // The EVC file format: schema, units, encodings, codecs, writer, reader, recovery.
-        .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels", "CXRootD", "CHTTP"]),
+        .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels", "CXRootD", "CHTTP", "JSON"]),
         // Histograms: axes, storage, fill kernels (hot loops in C), UHI JSON files, merging.
         .target(name: "CHistograms"),
         .target(name: "Histograms", dependencies: ["CHistograms", "JSON"]),
@@ -53,7 +53,7 @@ let package = Package(
         // Pictures of histograms (PNG, SVG, PDF through Cairo) and terminal plots.
         .target(name: "Plot", dependencies: ["Histograms", "CCairo"]),
         // The embeddable reader library: the public Swift API.
-        .target(name: "Darkscan", dependencies: ["EventFormat", "Query", "Engine", "Export", "Histograms"]),
+        .target(name: "Darkscan", dependencies: ["EventFormat", "Query", "Engine", "Export", "Histograms", "JSON"]),
         // The C interface: the stable header and the small C part (last error, Python capsule
         // destructors), and the Swift functions exported with @c. The unsafe linker flags (a
         // static Swift runtime, a SONAME) are on this target only, which only the DarkscanC

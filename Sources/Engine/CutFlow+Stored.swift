@@ -22,19 +22,13 @@ extension CutFlow {
 
     /// Reads a stored cut flow back; nil when the text is not one.
     public init?(storedJSON text: String) {
-        guard let o = try? JSONValue.parse(Array(text.utf8)), let total = o["total"]?.int,
+        guard let o = try? JSON.parse(text), let total = o["total"]?.int,
               let names = o["names"]?.array?.compactMap(\.string), let events = o["events"]?.array?.compactMap(\.int),
               names.count == events.count, names.count == o["names"]?.array?.count else {
             return nil
         }
         func doubles(_ key: String) -> [Double]? {
-            o[key]?.array?.map { v -> Double in
-                switch v {
-                case .int(let i): return Double(i)
-                case .double(let d): return d
-                default: return .nan
-                }
-            }
+            o[key]?.array?.map { $0.double ?? .nan }
         }
         let sumW = doubles("sum_w"), sumW2 = doubles("sum_w2")
         let weighted = sumW != nil && sumW2 != nil && sumW!.count == names.count && sumW2!.count == names.count
@@ -64,11 +58,7 @@ extension CutFlow {
     }
 }
 
-private func number(_ v: JSONValue?) -> Double? {
-    switch v {
-    case .int(let i)?: return Double(i)
-    case .double(let d)?: return d
-    case .null?: return .nan
-    default: return nil
-    }
+/// A stored sum: a number, or null for one that was not finite.
+private func number(_ v: JSON?) -> Double? {
+    v?.isNull == true ? .nan : v?.double
 }
