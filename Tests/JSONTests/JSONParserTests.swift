@@ -4,25 +4,19 @@ import Testing
 /// The parser: what it keeps (exact integers, dense numbers, key order) and what it refuses,
 /// each refusal with its kind and the exact byte offset.
 @Suite struct JSONParserTests {
-    /// The error of parsing `text` (a failed expectation when it parses).
-    static func error(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> JSONError? {
+    /// The error of parsing `bytes` (a failed expectation when they parse).
+    static func error(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> JSONError? {
         do {
-            let v = try JSON.parse(text)
-            Issue.record("accepted \(text.debugDescription) as \(v)", sourceLocation: sourceLocation)
+            let v = try JSON.parse(bytes)
+            Issue.record("accepted \(String(decoding: bytes, as: UTF8.self).debugDescription) as \(v)", sourceLocation: sourceLocation)
             return nil
         } catch {
             return error
         }
     }
 
-    static func error(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> JSONError? {
-        do {
-            let v = try JSON.parse(bytes)
-            Issue.record("accepted \(bytes) as \(v)", sourceLocation: sourceLocation)
-            return nil
-        } catch {
-            return error
-        }
+    static func error(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> JSONError? {
+        error(Array(text.utf8), sourceLocation: sourceLocation)
     }
 
     @Test func numbersKeepWhatWasWritten() throws {
