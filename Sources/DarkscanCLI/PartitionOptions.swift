@@ -1,6 +1,5 @@
 import ArgumentParser
 import Darkscan
-import Foundation
 
 /// `--partition`: run a command on one partition of a distributed job and print its result as
 /// JSON (Formats/DISTRIBUTED.md, section 3).
