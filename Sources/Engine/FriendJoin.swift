@@ -44,7 +44,7 @@ public struct JoinReport: Sendable, Equatable {
     }
 
     public func line() -> String {
-        var s = "friend \(prefix) (\(files.count == 1 ? files[0] : "\(files.count) files")): joined by \(mode)"
+        var s = "friend \(prefix) (\(files.count == 1 ? files[0] : "\(files.count) files")): joined, \(mode)"
         if indexBytes > 0 { s += ", index \(indexBytes >> 20) MiB" }
         if valueBytes > 0 { s += ", columns in memory \(valueBytes >> 20) MiB" }
         if unmatched > 0 {
