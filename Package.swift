@@ -33,11 +33,13 @@ let package = Package(
         .target(name: "CHTTP", linkerSettings: [.linkedLibrary("curl")]),
         // The few hot byte-shuffling loops (byte-stream split, bit unpacking), in C with SIMD.
         .target(name: "CKernels", dependencies: ["CXXHash"]),
+        // JSON: one bounded parser (exact offsets in errors) and one deterministic writer, no Foundation.
+        .target(name: "JSON"),
         // The EVC file format: schema, units, encodings, codecs, writer, reader, recovery.
-        .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels", "CXRootD", "CHTTP"]),
+        .target(name: "EventFormat", dependencies: ["CZstd", "CLZ4", "CKernels", "CXRootD", "CHTTP", "JSON"]),
         // Histograms: axes, storage, fill kernels (hot loops in C), UHI JSON files, merging.
         .target(name: "CHistograms"),
-        .target(name: "Histograms", dependencies: ["CHistograms"]),
+        .target(name: "Histograms", dependencies: ["CHistograms", "JSON"]),
         // The query language: lexer, parser, checker (names, types, units, shapes) and plan.
         .target(name: "Query", dependencies: ["EventFormat", "Histograms"]),
         // The scan engine: batches, selection vectors, kernels, cut flow, skim.
@@ -51,7 +53,7 @@ let package = Package(
         // Pictures of histograms (PNG, SVG, PDF through Cairo) and terminal plots.
         .target(name: "Plot", dependencies: ["Histograms", "CCairo"]),
         // The embeddable reader library: the public Swift API.
-        .target(name: "Darkscan", dependencies: ["EventFormat", "Query", "Engine", "Export", "Histograms"]),
+        .target(name: "Darkscan", dependencies: ["EventFormat", "Query", "Engine", "Export", "Histograms", "JSON"]),
         // The C interface: the stable header and the small C part (last error, Python capsule
         // destructors), and the Swift functions exported with @c. The unsafe linker flags (a
         // static Swift runtime, a SONAME) are on this target only, which only the DarkscanC
@@ -82,6 +84,7 @@ let package = Package(
         .executableTarget(name: "hist-bench", dependencies: ["Darkscan", "BenchSupport"], path: "Bench/HistBench"),
         // Friend files for Bench/friends: a run's keys in its own order or shuffled.
         .executableTarget(name: "friend-bench", dependencies: ["Darkscan"], path: "Bench/FriendBench"),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "EventFormatTests", dependencies: ["EventFormat", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Engine", "EventFormat", "Histograms"], resources: [.copy("Cases")]),
         .testTarget(name: "HistogramsTests", dependencies: ["Histograms", "CHistograms"], exclude: ["Fixtures"]),

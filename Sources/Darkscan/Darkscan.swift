@@ -4,6 +4,7 @@
 @_exported import EventFormat
 @_exported import Export
 @_exported import Histograms
+@_exported import JSON
 @_exported import Query
 
 #if canImport(Glibc)

@@ -10,7 +10,7 @@ extension Merge {
         let runs = Array(Set(files.compactMap { $0.metadata("run") }.flatMap { $0.split(separator: ",").map(String.init) })).sorted()
         if !runs.isEmpty { out.append(("run", runs.joined(separator: ","))) }
         let provenance: JSON = .array(files.map { f in
-            .object([("bytes", .number(Double(f.fileSize), isInteger: true)), ("events", .number(Double(f.eventCount), isInteger: true)),
+            .object([("bytes", .int(f.fileSize)), ("events", .int(f.eventCount)),
                      ("metadata", .array(f.metadata.map { .array([.string($0.key), .string($0.value)]) })), ("path", .string(f.path))])
         })
         out.append(("provenance", JSONWriter.compact(provenance)))

@@ -48,7 +48,8 @@ enum HistogramOutput {
         switch v {
         case .null: return NSNull()
         case .bool(let b): return b
-        case .number(let x, let isInteger): return isInteger && abs(x) < 9e15 ? Int(x) as Any : x as Any
+        case .int(let i): return i
+        case .double(let x): return x
         case .string(let s): return s
         case .numbers(let xs): return xs.map { $0 == $0.rounded() && abs($0) < 9e15 ? Int($0) as Any : $0 as Any }
         case .array(let items): return items.map(foundation)

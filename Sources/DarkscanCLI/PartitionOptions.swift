@@ -1,6 +1,5 @@
 import ArgumentParser
 import Darkscan
-import Foundation
 
 /// `--partition`: run a command on one partition of a distributed job and print its result as
 /// JSON (Formats/DISTRIBUTED.md, section 3).
@@ -58,19 +57,19 @@ struct PartitionOptions: ParsableArguments {
     /// A plan entry (Formats/DISTRIBUTED.md section 2) given as JSON.
     static func entry(_ text: String) throws -> Partition {
         func bad(_ why: String) -> ValidationError { ValidationError("--partition: not a plan entry: \(why)") }
-        guard let o = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { throw bad("invalid JSON") }
-        guard let id = o["id"] as? Int, id >= 0, let file = o["file"] as? String, !file.isEmpty,
-              let first = o["first_event"] as? Int, let end = o["end_event"] as? Int, first >= 0, end >= first else {
+        let o: JSON
+        do { o = try JSON.parse(text) } catch { throw bad("invalid JSON (\(error))") }
+        guard case .object = o, let id = o["id"]?.int, id >= 0, let file = o["file"]?.string, !file.isEmpty,
+              let first = o["first_event"]?.int, let end = o["end_event"]?.int, first >= 0, end >= first else {
             throw bad("it needs id, file, first_event and end_event (0 <= first_event <= end_event)")
         }
         var identity: FileIdentity? = nil
         if let i = o["identity"] {
-            guard let i = i as? [String: Any], let size = i["size"] as? Int, let mtime = (i["mtime_ns"] as? NSNumber)?.int64Value,
-                  let sum = (i["footer_checksum"] as? String).flatMap(FileIdentity.parseHex) else {
+            guard let size = i["size"]?.int, let mtime = i["mtime_ns"]?.int, let sum = i["footer_checksum"]?.string.flatMap(FileIdentity.parseHex) else {
                 throw bad("identity needs size, mtime_ns and footer_checksum (16 hex digits)")
             }
-            identity = FileIdentity(size: size, mtimeNanoseconds: Int(mtime), footerChecksum: sum)
+            identity = FileIdentity(size: size, mtimeNanoseconds: mtime, footerChecksum: sum)
         }
-        return Partition(id: id, input: o["input"] as? Int ?? 0, file: file, identity: identity, firstEvent: first, endEvent: end, clusters: 0..<0)
+        return Partition(id: id, input: o["input"]?.int ?? 0, file: file, identity: identity, firstEvent: first, endEvent: end, clusters: 0..<0)
     }
 }

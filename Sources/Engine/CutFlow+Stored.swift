@@ -7,34 +7,28 @@ import Histograms
 extension CutFlow {
     public var cutFlowJSON: String {
         func doubles(_ xs: [Double]) -> JSON { .array(xs.map(double)) }
-        func double(_ x: Double) -> JSON { x.isFinite ? .number(x, isInteger: false) : .null }
-        func ints(_ xs: [Int]) -> JSON { .array(xs.map { .number(Double($0), isInteger: true) }) }
+        func double(_ x: Double) -> JSON { x.isFinite ? .double(x) : .null }
+        func ints(_ xs: [Int]) -> JSON { .array(xs.map { .int($0) }) }
         var o: [(String, JSON)] = [("events", ints(lines.map(\.events)))]
         if let nMinusOne { o.append(("n_minus_1", ints(nMinusOne))) }
         o.append(("names", .array(lines.map { .string($0.name) })))
         if weighted {
             o += [("sum_w", doubles(lines.map(\.sumW))), ("sum_w2", doubles(lines.map(\.sumW2)))]
         }
-        o.append(("total", .number(Double(total), isInteger: true)))
+        o.append(("total", .int(total)))
         if weighted { o += [("total_sum_w", double(totalSumW)), ("total_sum_w2", double(totalSumW2))] }
         return JSONWriter.compact(.object(o))
     }
 
     /// Reads a stored cut flow back; nil when the text is not one.
     public init?(storedJSON text: String) {
-        guard let o = try? JSONValue.parse(Array(text.utf8)), let total = o["total"]?.int,
+        guard let o = try? JSON.parse(text), let total = o["total"]?.int,
               let names = o["names"]?.array?.compactMap(\.string), let events = o["events"]?.array?.compactMap(\.int),
               names.count == events.count, names.count == o["names"]?.array?.count else {
             return nil
         }
         func doubles(_ key: String) -> [Double]? {
-            o[key]?.array?.map { v -> Double in
-                switch v {
-                case .int(let i): return Double(i)
-                case .double(let d): return d
-                default: return .nan
-                }
-            }
+            o[key]?.array?.map { $0.double ?? .nan }
         }
         let sumW = doubles("sum_w"), sumW2 = doubles("sum_w2")
         let weighted = sumW != nil && sumW2 != nil && sumW!.count == names.count && sumW2!.count == names.count
@@ -64,11 +58,7 @@ extension CutFlow {
     }
 }
 
-private func number(_ v: JSONValue?) -> Double? {
-    switch v {
-    case .int(let i)?: return Double(i)
-    case .double(let d)?: return d
-    case .null?: return .nan
-    default: return nil
-    }
+/// A stored sum: a number, or null for one that was not finite.
+private func number(_ v: JSON?) -> Double? {
+    v?.isNull == true ? .nan : v?.double
 }

@@ -1,3 +1,4 @@
+import JSON
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,7 +23,7 @@ public struct JobManifest: Sendable {
     public let kind: String
     public let parts: [Part]
     /// The whole document, for readers that want the cut flow, inputs or summary.
-    public let document: JSONValue
+    public let document: JSON
 
     /// The largest manifest read: 256 MiB (about a million partitions).
     static let maxBytes = 256 << 20
@@ -43,8 +44,8 @@ public struct JobManifest: Sendable {
     public init(path: String) throws(EVCError) {
         self.path = path
         let bytes = try Self.readFile(path)
-        let doc: JSONValue
-        do { doc = try JSONValue.parse(bytes) } catch { throw EVCError(.corrupt, "not valid JSON: \(error)", path: path) }
+        let doc: JSON
+        do { doc = try JSON.parse(bytes) } catch { throw EVCError(.corrupt, "not valid JSON: \(error)", path: path) }
         func fail(_ m: String) -> EVCError { EVCError(.corrupt, "not a darkscan manifest: \(m)", path: path) }
         guard doc["format"]?.string == "darkscan-manifest" else { throw fail("its format is not \"darkscan-manifest\"") }
         guard let version = doc["version"]?.int, version >= 1 else { throw fail("no version") }

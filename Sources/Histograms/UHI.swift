@@ -1,3 +1,6 @@
+// The JSON values UHI.encode returns are the JSON module's: users of Histograms get it too.
+@_exported import JSON
+
 /// Histograms as UHI JSON, schema 1 (the serialization of scikit-hep's `uhi`, read by hist,
 /// boost-histogram and uproot): a file is an object of name → histogram. Formats/HIST.md says
 /// which subset is written and read, and where names, labels, units and the query go.
@@ -16,7 +19,7 @@ public enum UHI {
         for (k, v) in h.metadata.sorted(by: { $0.key < $1.key }) where k != "name" && k != Keys.nonFinite {
             meta.append((k, json(v)))
         }
-        if h.nonFiniteWeights > 0 { meta.append((Keys.nonFinite, .number(Double(h.nonFiniteWeights), isInteger: true))) }
+        if h.nonFiniteWeights > 0 { meta.append((Keys.nonFinite, .int(Int(h.nonFiniteWeights)))) }
         let storage: JSON
         switch h.storage {
         case .counts(let c):
@@ -25,8 +28,8 @@ public enum UHI {
             storage = .object([("type", .string("weighted")), ("values", nested(w, h.axes)), ("variances", nested(w2, h.axes))])
         }
         return .object([
-            ("uhi_schema", .number(Double(schema), isInteger: true)),
-            ("writer_info", .object([("darkscan", .object([("format", .string("Formats/HIST.md")), ("version", .number(1, isInteger: true))]))])),
+            ("uhi_schema", .int(schema)),
+            ("writer_info", .object([("darkscan", .object([("format", .string("Formats/HIST.md")), ("version", .int(1))]))])),
             ("metadata", .object(meta)),
             ("axes", .array(h.axes.map(encode))),
             ("storage", storage),
@@ -41,8 +44,8 @@ public enum UHI {
     static func json(_ v: Histogram.Value) -> JSON {
         switch v {
         case .string(let s): .string(s)
-        case .int(let i): .number(Double(i), isInteger: true)
-        case .double(let d): .number(d, isInteger: false)
+        case .int(let i): .int(Int(i))
+        case .double(let d): .double(d)
         case .bool(let b): .bool(b)
         }
     }
@@ -53,14 +56,14 @@ public enum UHI {
         let flows: [(String, JSON)] = [("underflow", .bool(true)), ("overflow", .bool(true)), ("circular", .bool(false))]
         switch a.kind {
         case .regular(let n, let lo, let hi):
-            return .object([("type", .string("regular")), ("lower", .number(lo, isInteger: false)), ("upper", .number(hi, isInteger: false)),
-                            ("bins", .number(Double(n), isInteger: true))] + flows + [("metadata", .object(meta))])
+            return .object([("type", .string("regular")), ("lower", .double(lo)), ("upper", .double(hi)),
+                            ("bins", .int(n))] + flows + [("metadata", .object(meta))])
         case .variable(let e):
             return .object([("type", .string("variable")), ("edges", .numbers(e))] + flows + [("metadata", .object(meta))])
         case .integer(let lo, let hi):
             // boost-histogram's form of its Integer axis: a regular axis of unit bins, marked.
-            return .object([("type", .string("regular")), ("lower", .number(Double(lo), isInteger: true)), ("upper", .number(Double(hi), isInteger: true)),
-                            ("bins", .number(Double(hi - lo), isInteger: true))] + flows
+            return .object([("type", .string("regular")), ("lower", .int(lo)), ("upper", .int(hi)),
+                            ("bins", .int(hi - lo))] + flows
                            + [("metadata", .object(meta)), ("writer_info", .object([("boost-histogram", .object([("orig_type", .string("Integer"))]))]))])
         case .boolean:
             return .object([("type", .string("boolean")), ("metadata", .object(meta))])
@@ -80,7 +83,8 @@ public enum UHI {
     /// by its metadata, else "histogram"). Everything is checked before storage is allocated.
     public static func decode(_ bytes: UnsafeRawBufferPointer, path: String? = nil) throws(HistogramError) -> [Histogram] {
         do throws(HistogramError) {
-            let doc = try JSON.parse(bytes)
+            let doc: JSON
+            do { doc = try JSON.parse(bytes) } catch { throw syntaxError(error) }
             guard case .object(let pairs) = doc else { throw HistogramError("a histogram file holds an object, not \(doc.kindName)", place: "top level") }
             if doc["uhi_schema"] != nil {
                 var name = "histogram"
@@ -101,13 +105,20 @@ public enum UHI {
         try bytes.withUnsafeBytes { b in Result { () throws(HistogramError) in try decode(b, path: path) } }.get()
     }
 
+    /// A JSON syntax error as a histogram file's: at its byte offset, nesting worded as
+    /// Formats/HIST.md says it.
+    static func syntaxError(_ e: JSONError) -> HistogramError {
+        let message = e.kind == .tooDeep ? "nested more than \(JSON.maxDepth) levels deep" : e.message
+        return HistogramError(message, place: "at byte \(e.offset)")
+    }
+
     static func histogram(_ h: JSON, name: String) throws(HistogramError) -> Histogram {
         let at = "histogram \"\(name)\""
         func fail(_ m: String, _ field: String) -> HistogramError { HistogramError(m, place: "\(at), \(field)") }
         guard case .object = h else { throw HistogramError("a histogram is an object, not \(h.kindName)", place: at) }
-        guard case .number(let version, true)? = h["uhi_schema"] else { throw fail("missing or not an integer", "uhi_schema") }
-        guard version == Double(schema) else {
-            throw fail(version > Double(schema) ? "schema \(Int(version)) is newer than this reader (\(schema))" : "schema \(version) is not \(schema)", "uhi_schema")
+        guard case .int(let version)? = h["uhi_schema"] else { throw fail("missing or not an integer", "uhi_schema") }
+        guard version == schema else {
+            throw fail(version > schema ? "schema \(version) is newer than this reader (\(schema))" : "schema \(version) is not \(schema)", "uhi_schema")
         }
         let axesJSON: [JSON]
         switch h["axes"] {
@@ -180,22 +191,22 @@ public enum UHI {
             }
             switch type {
             case "regular":
-                guard case .number(let n, true)? = a["bins"], n >= 1, n <= Double(Axis.maxBinsPerAxis) else {
+                guard case .int(let n)? = a["bins"], n >= 1, n <= Axis.maxBinsPerAxis else {
                     throw fail("not a whole number from 1 to \(Axis.maxBinsPerAxis)", "bins")
                 }
-                guard case .number(let lo, _)? = a["lower"] else { throw fail("missing or not a number", "lower") }
-                guard case .number(let hi, _)? = a["upper"] else { throw fail("missing or not a number", "upper") }
+                guard let lo = a["lower"]?.double else { throw fail("missing or not a number", "lower") }
+                guard let hi = a["upper"]?.double else { throw fail("missing or not a number", "upper") }
                 if case .string("Integer")? = a["writer_info"]?["boost-histogram"]?["orig_type"] {
                     guard lo == lo.rounded(), hi == hi.rounded(), abs(lo) <= Double(Axis.maxIntegerBound), abs(hi) <= Double(Axis.maxIntegerBound),
-                          hi - lo == n else {
+                          hi - lo == Double(n) else {
                         throw fail("an Integer axis needs whole-number limits within ±2^53 and upper − lower = bins")
                     }
                     kind = .integer(lower: Int(lo), upper: Int(hi))
                 } else {
-                    kind = .regular(bins: Int(n), lower: lo, upper: hi)
+                    kind = .regular(bins: n, lower: lo, upper: hi)
                 }
             case "variable":
-                guard case .numbers(let e)? = a["edges"] else { throw fail("missing or not an array of numbers", "edges") }
+                guard let e = a["edges"]?.numbers else { throw fail("missing or not an array of numbers", "edges") }
                 kind = .variable(edges: e)
             case "category_int", "category_str":
                 throw fail("\(type) axes are not supported (darkscan reads regular, variable, integer and boolean axes)", "type")
@@ -215,7 +226,8 @@ public enum UHI {
             switch v {
             case .string(let s): out[k] = .string(s)
             case .bool(let b): out[k] = .bool(b)
-            case .number(let x, let isInteger): out[k] = isInteger && abs(x) < 9.2e18 ? .int(Int64(x)) : .double(x)
+            case .int(let i): out[k] = .int(Int64(i))
+            case .double(let x): out[k] = .double(x)
             default: throw HistogramError("metadata values are strings, numbers or booleans, not \(v.kindName)", place: "\(place).\(k)")
             }
         }
@@ -226,7 +238,7 @@ public enum UHI {
     static func flat(_ v: JSON, _ axes: [Axis], place: String) throws(HistogramError) -> [Double] {
         let n0 = axes[0].extent
         if axes.count == 1 {
-            guard case .numbers(let xs) = v else { throw HistogramError("expected an array of numbers, found \(v.kindName)", place: place) }
+            guard let xs = v.numbers else { throw HistogramError("expected an array of numbers, found \(v.kindName)", place: place) }
             guard xs.count == n0 else { throw HistogramError("\(xs.count) cells where the axis has \(n0) (bins and flow bins)", place: place) }
             return xs
         }
@@ -239,7 +251,7 @@ public enum UHI {
         var out: [Double] = []
         out.reserveCapacity(n0 * n1)
         for (i, r) in rows.enumerated() {
-            guard case .numbers(let xs) = r else { throw HistogramError("expected an array of numbers, found \(r.kindName)", place: "\(place)[\(i)]") }
+            guard let xs = r.numbers else { throw HistogramError("expected an array of numbers, found \(r.kindName)", place: "\(place)[\(i)]") }
             guard xs.count == n1 else { throw HistogramError("\(xs.count) cells where axis 1 has \(n1) (bins and flow bins)", place: "\(place)[\(i)]") }
             out += xs
         }

@@ -165,18 +165,18 @@ import Testing
 
     @Test func jsonReaderIsExactAndRefusesHostileInput() throws {
         let doc = #"{"a": [1, -0, 9223372036854775807, 1795964951982131219, 1.5e3, true, null], "s": "\u00e9\ud83d\ude00\n\"", "o": {}}"#
-        let v = try JSONValue.parse(Array(doc.utf8))
+        let v = try JSON.parse(Array(doc.utf8))
         #expect(v["a"]?.array?.map(\.int) == [1, 0, Int.max, 1795964951982131219, 1500, nil, nil])
         #expect(v["s"]?.string == "é😀\n\"")
         #expect(v["o"]?.object?.isEmpty == true)
         for cut in 0..<doc.utf8.count {  // every truncation fails cleanly
-            #expect(throws: JSONError.self) { try JSONValue.parse(Array(doc.utf8.prefix(cut))) }
+            #expect(throws: JSONError.self) { try JSON.parse(Array(doc.utf8.prefix(cut))) }
         }
         for bad in ["[01]", "[1,]", "{\"a\" 1}", "\"\\ud800\"", "\"\\udc00\"", "\"a\u{01}\"", "[1] x", "nul", "1e999", "\"\\x\"", "-"] {
-            #expect(throws: JSONError.self, "\(bad)") { try JSONValue.parse(Array(bad.utf8)) }
+            #expect(throws: JSONError.self, "\(bad)") { try JSON.parse(Array(bad.utf8)) }
         }
         let deep = String(repeating: "[", count: 100_000)
-        #expect { try JSONValue.parse(Array(deep.utf8)) } throws: { ($0 as! JSONError).message.contains("nested deeper") }
-        #expect { try JSONValue.parse([0x22, 0xFF, 0x22]) } throws: { ($0 as! JSONError).message.contains("UTF-8") }
+        #expect { try JSON.parse(Array(deep.utf8)) } throws: { ($0 as! JSONError).message.contains("nested deeper") }
+        #expect { try JSON.parse([0x22, 0xFF, 0x22]) } throws: { ($0 as! JSONError).message.contains("UTF-8") }
     }
 }
