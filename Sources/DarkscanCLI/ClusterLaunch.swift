@@ -37,20 +37,21 @@ enum ClusterLaunch {
         }
     }
 
-    /// The query, aliases (expanded into defines, so workers need no aliases file), weight and
-    /// histogram specs (a --hists file expanded likewise).
-    static func queryArguments(_ query: QueryOptionGroup, _ options: QueryOptions) -> [String] {
-        queryArguments(query.query, noVerify: query.noVerify, options)
+    /// The query, aliases (expanded into defines, so workers need no aliases file), weight,
+    /// histogram specs (a --hists file expanded likewise), the spill list and the friends
+    /// (absolute paths: a partition may run elsewhere).
+    static func queryArguments(_ query: QueryOptionGroup, _ options: QueryOptions) throws -> [String] {
+        try queryArguments(query.query, noVerify: query.noVerify, join: query.join, options)
     }
 
-    static func queryArguments(_ query: String, noVerify: Bool, _ options: QueryOptions) -> [String] {
+    static func queryArguments(_ query: String, noVerify: Bool, join: JoinOptionGroup, _ options: QueryOptions) throws -> [String] {
         // The `--name=value` form: a value starting with '-' is not taken for an option.
         var a = ["--where=" + query]
         for d in options.defines { a.append("--define=" + d) }
         if let w = options.weight { a.append("--weight=" + w) }
         for h in options.histograms { a.append("--hist=" + h) }
         if noVerify { a.append("--no-verify") }
-        return a
+        return a + (try join.arguments())
     }
 
     /// This binary's own path (what workers must find at the same place).

@@ -76,7 +76,7 @@ struct CountCommand: ParsableCommand {
         options.histograms = try histograms.all()
         if part.active { return try PartitionRun.count(part, query: query.query, options: options) }
         if distributed.active {
-            var args = ClusterLaunch.queryArguments(query, options)
+            var args = try ClusterLaunch.queryArguments(query, options)
             if nMinusOne { args.append("--n-minus-1") }
             if let d = distributed.jobDir { args += ["-o", d] }
             if json { args.append("--json") }

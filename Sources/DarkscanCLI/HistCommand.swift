@@ -30,10 +30,18 @@ struct HistFillCommand: ParsableCommand {
               darkscan hist 'runs/*.evc' --where "srd: srd_e_sum > 1 MeV, veto == 0" --hist "ecal_e: 100 bins 0 .. 150 @all" --hists more.txt -o h.json
               darkscan hist run.evc --preset ecal-hcal -o na64.json --plot plots/   # the NA64 E_ECAL–E_HCAL picture
               darkscan hist merge a.json b.json -o sum.json
+              darkscan hist 'runs/*.evc' --spills good-spills.txt --where "veto == 0" --hist "ecal_e: 150 bins 0 GeV .. 150 GeV" -o good.json
+              darkscan hist run4242.evc --friend cdr01001-004242.truth.evc --where "truth.kind == 3" --hist "truth.ecal_true_e: 100 bins 0 GeV .. 100 GeV"
               darkscan hist 'runs/*.evc' --where "veto == 0" --hist "ecal_e: 150 bins 0 GeV .. 150 GeV" --cluster local:2 -o h.json
 
+            After the histograms come the exposure of the events read, as count prints it (the \
+            EOT of the spills the data's exposure tables list; with --spills or cuts on run and \
+            spill alone, of the spills they select; and the events without an exposure row: \
+            each histogram's darkscan.eot when there are none), and a line per --friend.
+
             Exit codes: 0 success; 1 damaged or unreadable input, or an output that cannot be \
-            written; 2 an error in the query or a histogram spec; 64 bad usage.
+            written; 2 an error in the query or a histogram spec; 64 bad usage; 69 no cluster \
+            or driver to run on.
             """
     )
 
@@ -53,6 +61,8 @@ struct HistFillCommand: ParsableCommand {
 
     @Option(help: "A per-event weight expression: histograms hold Σw and Σw².")
     var weight: String?
+
+    @OptionGroup var join: JoinOptionGroup
 
     @OptionGroup var histograms: HistogramOptionGroup
 
@@ -91,7 +101,7 @@ struct HistFillCommand: ParsableCommand {
     }
 
     func run() throws {
-        var options = try QueryOptionGroup.options(threads: threads, noVerify: noVerify, aliases: aliases, defines: defines)
+        var options = try QueryOptionGroup.options(threads: threads, noVerify: noVerify, aliases: aliases, defines: defines, base: join.options())
         options.weight = weight
         if part.active {
             options.histograms = try histograms.all()
@@ -111,7 +121,7 @@ struct HistFillCommand: ParsableCommand {
             try QueryOptionGroup.check(ds, query, options: options)
             // The driver adds the partitions' histograms and writes them (-o), draws them (--plot,
             // or in the terminal without -o) with this binary's `plot`.
-            var args = ClusterLaunch.queryArguments(query, noVerify: noVerify, options)
+            var args = try ClusterLaunch.queryArguments(query, noVerify: noVerify, join: join, options)
             if let output { args += ["--hist-output", output] }
             if let plot { args += ["--plot", plot, "--format", format.rawValue] }
             if let e0 { args += ["--beam-energy", String(e0), "--preset", "ecal-hcal"] }
@@ -143,6 +153,7 @@ struct HistFillCommand: ParsableCommand {
             if !flow.lines.isEmpty { print(flow.table()) }
             HistogramOutput.printAll(flow.histograms)
         }
+        JoinOptionGroup.notes(flow)
         Terminal.note(String(format: "%d histogram%@ of %@ events, %.2f s, %@ events/s%@", flow.histograms.count, flow.histograms.count == 1 ? "" : "s",
                              Terminal.count(flow.total), seconds, Terminal.count(Int(Double(flow.total) / max(seconds, 1e-9))), output.map { " -> \($0)" } ?? ""))
     }

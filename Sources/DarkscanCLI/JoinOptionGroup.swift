@@ -13,6 +13,23 @@ struct JoinOptionGroup: ParsableArguments {
     @Option(name: .customLong("friend-missing"), help: "Events a friend lacks: error (default), skip (a cut-flow line), null (NaN or 0).")
     var friendMissing: FriendMissing = .error
 
+    var active: Bool { spills != nil || !friends.isEmpty }
+
+    /// These options for the partitions of a distributed job, which may run in another working
+    /// directory or on another node: the spill list's and the friends' paths made absolute (URLs
+    /// kept), each friend with its prefix spelled out.
+    func arguments() throws -> [String] {
+        var a: [String] = []
+        if let spills { a.append("--spills=" + Plan.absolute(spills)) }
+        for f in friends {
+            let friend: Friend
+            do { friend = try Friend(parsing: f) } catch { throw Terminal.fail(error) }
+            a.append("--friend=" + Plan.absolute(friend.paths[0]) + ":" + friend.prefix)
+        }
+        if friendMissing != .error { a.append("--friend-missing=" + friendMissing.rawValue) }
+        return a
+    }
+
     /// The options, with the spill list read (a bad line: file:line and exit 1).
     func options() throws -> QueryOptions {
         var o = QueryOptions()

@@ -80,7 +80,7 @@ struct SkimCommand: ParsableCommand {
                                          directory: output)
         }
         if distributed.active {
-            var args = ClusterLaunch.queryArguments(query, options) + ["--codec", codec, "-o", output]
+            var args = try ClusterLaunch.queryArguments(query, options) + ["--codec", codec, "-o", output]
             if let select { args += ["--select", select] }
             if json { args.append("--json") }
             try ClusterLaunch.run(kind: "skim", cluster: distributed, arguments: args, files: files)

@@ -133,10 +133,16 @@ def evc_bytes(path: str):
     return data, index_offset
 
 
-def run_cli(*args, env=None, timeout=180):
+def run_cli(*args, env=None, timeout=180, cwd=None):
     e = dict(os.environ)
     e.update(env or {})
-    return subprocess.run([cli_path(), *args], capture_output=True, text=True, env=e, timeout=timeout)
+    return subprocess.run([cli_path(), *args], capture_output=True, text=True, env=e, timeout=timeout, cwd=cwd)
+
+
+def run_ok(*args, cwd=None) -> subprocess.CompletedProcess:
+    r = run_cli(*args, cwd=cwd)
+    assert r.returncode == 0, f"darkscan {' '.join(args)} exited {r.returncode}: {r.stderr}"
+    return r
 
 
 # -- planning and single partitions ---------------------------------------------------------------
@@ -231,6 +237,43 @@ def test_hist_on_local_cluster_writes_the_direct_histograms(shards, local, scrat
     pictures = sorted(os.listdir(os.path.join(scratch, "hist-direct")))
     assert len(pictures) == 4 and sorted(os.listdir(os.path.join(scratch, "hist-plots"))) == pictures
     assert not os.path.exists(out + ".partial")
+
+
+def test_spill_list_and_friend_reach_every_partition(shards, scratch):
+    """--spills and --friend on a cluster: each partition reads the list and joins the friend
+    (given with relative paths, from another working directory than the workers'), and the
+    result is the direct one: cut flow, exposure of the listed spills, histograms."""
+    spills = os.path.join(scratch, "good-spills.txt")
+    with open(spills, "w") as f:  # half of the runs whole, one run in part, the rest not at all
+        f.write("5000-5007 *\n5008 1-2\n")
+    where = QUERY + ", me.veto == 0"
+    hist = "me.ecal_e: 30 bins 0 GeV .. 150 GeV @all"
+    rel = os.path.relpath(os.path.dirname(shards[0]), scratch)
+    common = ["--spills", "good-spills.txt", "--friend", f"{rel}/shard*.evc:me", "--where", where, f"--hist={hist}"]
+    direct = json.loads(run_ok("count", *shards, *common, "--json", cwd=scratch).stdout)
+    assert direct["cuts"][0]["name"] == "in spill list" and 0 < direct["cuts"][0]["events"] < SHARDS * EVENTS
+    r = run_cli("count", *shards, *common, "--cluster", "local:2", "--events-per-task", "1000", "--job-dir", "joins.d", "--json",
+                cwd=scratch, env={"DARKSCAN_PYTHON": sys.executable})
+    assert r.returncode == 0, r.stderr
+    printed = json.loads(r.stdout)
+    assert printed["complete"] and cuts(printed) == cuts(direct) and printed["total"] == direct["total"]
+    assert printed["exposure"]["eot"] == direct["exposure"]["eot"] > 0
+    assert printed["exposure"]["spills"] == direct["exposure"]["spills"]
+    q = manifest(os.path.join(scratch, "joins.d"))["query"]
+    assert q["spills"]["path"] == spills and len(q["spills"]["sha256"]) == 64
+    assert q["friends"] == [os.path.dirname(shards[0]) + "/shard*.evc:me"]
+    # hist takes the same options, directly and on the cluster.
+    out = os.path.join(scratch, "hist-joins.json")
+    r = run_cli("hist", *shards, *common, "--cluster", "local:2", "-o", out, cwd=scratch, env={"DARKSCAN_PYTHON": sys.executable})
+    assert r.returncode == 0, r.stderr
+    with open(out) as f:
+        got = json.load(f)
+    want = json.loads(run_ok("hist", *shards, *common, "--json", cwd=scratch).stdout)["histograms"]
+    assert_same_histograms(got, want)
+    # A friend that is not there fails at planning, naming it.
+    r = run_cli("count", *shards, "--friend", "nowhere/*.evc:me", "--where", where, "--cluster", "local:2", cwd=scratch,
+                env={"DARKSCAN_PYTHON": sys.executable})
+    assert r.returncode == 1 and "nowhere" in r.stderr
 
 
 def test_worker_killed_mid_run_gives_the_same_result(shards, local, scratch, client):

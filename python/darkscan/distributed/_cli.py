@@ -69,6 +69,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--n-minus-1", action="store_true")
     p.add_argument("--no-verify", action="store_true")
     p.add_argument("--hist", action="append", default=[])
+    p.add_argument("--spills", help="a good-spill list (Formats/SPILLS.md)")
+    p.add_argument("--friend", action="append", default=[], help="a friend dataset FILE|DATASET[:PREFIX] (repeatable)")
+    p.add_argument("--friend-missing", choices=["error", "skip", "null"])
     p.add_argument("--select")
     p.add_argument("--codec")
     p.add_argument("-o", "--output")
@@ -98,7 +101,7 @@ def main(argv: list[str]) -> int:
         return 64
     job = Job(kind=a.kind, paths=a.files, where=a.where, defines=a.define, weight=a.weight, n_minus_1=a.n_minus_1,
               select=[s.strip() for s in a.select.split(",")] if a.select else None, codec=a.codec, histograms=a.hist,
-              verify=not a.no_verify, output=a.output, events_per_task=a.events_per_task, task_threads=a.task_threads,
+              verify=not a.no_verify, spills=a.spills, friends=a.friend, friend_missing=a.friend_missing, output=a.output, events_per_task=a.events_per_task, task_threads=a.task_threads,
               retries=a.retries, resume=a.resume, darkscan=a.darkscan, worker_darkscan=a.worker_darkscan)
     batch = BatchOptions(jobs=a.jobs, cores=a.cores, memory=a.memory, walltime=a.walltime, queue=a.queue, job_extra=a.job_extra,
                          interface=a.interface, scheduler_port=a.scheduler_port)

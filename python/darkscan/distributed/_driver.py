@@ -2,6 +2,7 @@
 the invariants, write the job directory (Formats/DISTRIBUTED.md)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -41,6 +42,9 @@ class Job:
     codec: Optional[str] = None
     histograms: Sequence[str] = ()
     verify: bool = True
+    spills: Optional[str] = None
+    friends: Sequence[str] = ()
+    friend_missing: Optional[str] = None
     output: Optional[str] = None
     events_per_task: int = 10_000_000
     task_threads: int = 1
@@ -52,7 +56,40 @@ class Job:
     def query(self) -> dict:
         return {"where": self.where, "defines": list(self.defines), "weight": self.weight, "n_minus_1": self.n_minus_1,
                 "select": list(self.select) if self.select is not None else None, "codec": self.codec,
-                "histograms": list(self.histograms), "verify": self.verify}
+                "histograms": list(self.histograms), "verify": self.verify, **self.joins()}
+
+    def __post_init__(self) -> None:
+        # Partitions may run in another working directory or on another node.
+        if self.spills is not None:
+            self.spills = _absolute(self.spills)
+        self.friends = [_absolute_friend(f) for f in self.friends]
+
+    def joins(self) -> dict:
+        """The spill list and the friends, as the job hash and the manifest record them: the
+        list's path and the SHA-256 of its bytes (a list edited between a driver stopped and
+        --resume is another job), each friend as given (absolute: the CLI makes it so), the
+        missing-event rule. Empty without a list or a friend, so older jobs keep their hash."""
+        o: dict = {}
+        if self.spills is not None:
+            try:
+                with open(self.spills, "rb") as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+            except OSError as e:
+                raise PlanError(f"darkscan: {self.spills}: cannot read the spill list: {e.strerror}", 1) from e
+            o["spills"] = {"path": self.spills, "sha256": digest}
+        if self.friends:
+            o["friends"] = list(self.friends)
+        if o and self.friend_missing is not None:
+            o["friend_missing"] = self.friend_missing
+        return o
+
+    def join_arguments(self) -> list[str]:
+        """--spills, --friend and --friend-missing, for `darkscan plan` and every partition."""
+        a = ["--spills=" + self.spills] if self.spills is not None else []
+        a += ["--friend=" + f for f in self.friends]
+        if self.friend_missing is not None:
+            a.append("--friend-missing=" + self.friend_missing)
+        return a
 
     def task_arguments(self) -> list[str]:
         """The options every partition's darkscan run gets besides --partition."""
@@ -67,6 +104,7 @@ class Job:
             a.append("--no-verify")
         for h in self.histograms:
             a.append("--hist=" + h)
+        a += self.join_arguments()
         if self.kind == "skim":
             if self.select is not None:
                 a += ["--select", ",".join(self.select)]
@@ -104,6 +142,19 @@ class JobResult:
         return self.manifest["summary"]
 
 
+def _absolute(path: str) -> str:
+    return path if "://" in path else os.path.abspath(path)
+
+
+def _absolute_friend(spec: str) -> str:
+    """A --friend value FILE|DATASET[:PREFIX] with its path made absolute (the prefix is what
+    follows the last ':' when that holds no '/', as the darkscan command reads it)."""
+    path, colon, prefix = spec.rpartition(":")
+    if not colon or not prefix or "/" in prefix or not path:
+        return _absolute(spec)
+    return _absolute(path) + ":" + prefix
+
+
 def find_darkscan() -> str:
     """$DARKSCAN_BINARY, else `darkscan` on PATH."""
     p = os.environ.get("DARKSCAN_BINARY") or shutil.which("darkscan")
@@ -113,7 +164,7 @@ def find_darkscan() -> str:
 
 
 def plan(paths: Sequence[str], *, events_per_task: int = 10_000_000, where: Optional[str] = None, defines: Sequence[str] = (),
-         weight: Optional[str] = None, darkscan: Optional[str] = None) -> dict:
+         weight: Optional[str] = None, darkscan: Optional[str] = None, joins: Sequence[str] = ()) -> dict:
     """`darkscan plan` of `paths` as a dict (Formats/DISTRIBUTED.md section 2): footers only."""
     argv = [darkscan or find_darkscan(), "plan", "--events-per-task", str(events_per_task), "--json"]
     if where:  # an empty query (hist without cuts) is no --where at all
@@ -122,6 +173,7 @@ def plan(paths: Sequence[str], *, events_per_task: int = 10_000_000, where: Opti
         argv.append("--define=" + d)
     if weight is not None:
         argv.append("--weight=" + weight)
+    argv += joins  # --spills, --friend: checked with the query (a missing friend exits 1)
     p = subprocess.run(argv + ["--", *paths], stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if p.returncode != 0:
         raise PlanError(p.stderr.strip() or f"darkscan plan exited with status {p.returncode}", p.returncode)
@@ -249,7 +301,7 @@ def run(job: Job, cluster: Any = "local", *, scheduler_file: Optional[str] = Non
     if job.kind == "skim" and not job.output:
         raise ValueError("a distributed skim needs an output directory")
     the_plan = plan(job.paths, events_per_task=job.events_per_task, where=job.where, defines=job.defines, weight=job.weight,
-                    darkscan=binary)
+                    darkscan=binary, joins=job.join_arguments())
     version = the_plan["darkscan_version"]
     query = job.query()
     h = job_hash(job.kind, query, the_plan["inputs"], the_plan["partitions"], version)
