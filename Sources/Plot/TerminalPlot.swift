@@ -183,7 +183,7 @@ public enum TerminalPlot {
         }
         // The x axis: a tick every ~10 columns.
         let xStep = (a.edge(a.bins) - a.edge(0)) / Double(a.bins) * Double(kx)
-        var axis = String(repeating: " ", count: margin - 1) + "└" + String(repeating: "─", count: nx)
+        let axis = String(repeating: " ", count: margin - 1) + "└" + String(repeating: "─", count: nx)
         var labels = [Character](repeating: " ", count: margin + nx + 12)
         var col = 0
         while col <= nx {

@@ -21,7 +21,7 @@ enum Scratch {
 
     static func write(_ bytes: [UInt8], _ name: String) -> String {
         let p = path(name)
-        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        precondition(FileManager.default.createFile(atPath: p, contents: Data(bytes)), "cannot write \(p)")
         return p
     }
 

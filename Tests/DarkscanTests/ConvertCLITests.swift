@@ -34,7 +34,7 @@ import Testing
         // Garbage in the middle of the file, inside an event: that event is lost, no other.
         bytes.insert(contentsOf: [UInt8](repeating: 0xAB, count: 333), at: bytes.count / 2 / 4 * 4)
         let damaged = CLI.scratch("damaged.dat")
-        FileManager.default.createFile(atPath: damaged, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: damaged, contents: Data(bytes)))
         let out = CLI.scratch("damaged.evc")
         let r = try CLI.run(["convert", damaged, "-o", out, "--json"])
         #expect(r.status == 0)
@@ -55,13 +55,13 @@ import Testing
 
     @Test func badUsageAndBadFiles() throws {
         let notRaw = CLI.scratch("notes.dat")
-        FileManager.default.createFile(atPath: notRaw, contents: Data("hello\n".utf8))
+        #expect(FileManager.default.createFile(atPath: notRaw, contents: Data("hello\n".utf8)))
         let r = try CLI.run(["convert", notRaw, "-o", CLI.scratch("y.evc")])
         #expect(r.status == 1)
         #expect(r.stderr.contains("no DATE event"))
         #expect(try CLI.run(["convert", "/nonexistent.dat", "-o", CLI.scratch("z.evc")]).status == 1)
         let badMap = CLI.scratch("bad.map")
-        FileManager.default.createFile(atPath: badMap, contents: Data("ECAL0 600 0 0 0 0\nHCAL9 601 0 0 0 0\n".utf8))
+        #expect(FileManager.default.createFile(atPath: badMap, contents: Data("ECAL0 600 0 0 0 0\nHCAL9 601 0 0 0 0\n".utf8)))
         let m = try CLI.run(["convert", Self.raw, "-o", CLI.scratch("w.evc"), "--map", badMap])
         #expect(m.status == 1)
         #expect(m.stderr.contains("\(badMap):2: unknown detector 'HCAL9'"))
@@ -80,7 +80,7 @@ extension ConvertCLITests {
         let map = CLI.scratch("nohcal.map")
         let text = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../Formats/maps/na64-sim.map").standardized.path, encoding: .utf8)
-        FileManager.default.createFile(atPath: map, contents: Data(text.split(separator: "\n").filter { !$0.hasPrefix("HCAL") }.joined(separator: "\n").utf8))
+        #expect(FileManager.default.createFile(atPath: map, contents: Data(text.split(separator: "\n").filter { !$0.hasPrefix("HCAL") }.joined(separator: "\n").utf8)))
         let plain = try CLI.run(["convert", Self.raw, "-o", CLI.scratch("a.evc")])
         #expect(plain.status == 0)
         #expect(plain.stderr.contains("detector  sources  channels seen  occupancy  events missing"))

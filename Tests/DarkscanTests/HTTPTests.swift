@@ -120,8 +120,8 @@ import Testing
                 _ = try EVCFile(path: base + "/a.evc")
                 opened = true
                 break
-            } catch let e as EVCError where e.message.contains("ignores range") {
-                message = e.description
+            } catch where error.message.contains("ignores range") {
+                message = error.description
                 break
             } catch {
                 usleep(100_000)
