@@ -110,9 +110,30 @@ public enum TerminalPlot {
     /// Stored cell c of an axis as edge texts (flow cells reach to ∓inf; the overflow holds NaN).
     static func edges(_ a: Axis, _ c: Int) -> (String, String) {
         guard a.hasFlow else { return (c == 0 ? "false" : "true", "") }
-        if c == 0 { return ("-inf", number(a.edge(0))) }
-        if c == a.bins + 1 { return (number(a.edge(a.bins)), "inf") }
-        return (number(a.edge(c - 1)), number(a.edge(c)))
+        if c == 0 { return ("-inf", edge(a.edge(0))) }
+        if c == a.bins + 1 { return (edge(a.edge(a.bins)), "inf") }
+        return (edge(a.edge(c - 1)), edge(a.edge(c)))
+    }
+
+    /// An edge as a person wrote it: rounded to 12 significant digits, which takes away what
+    /// computing `lower + i × width` in binary adds (3.4000000000000004 is printed 3.4).
+    static func edge(_ x: Double) -> String {
+        guard x.isFinite, x != 0 else { return number(x) }
+        var e = 0, m = x.magnitude  // e = ⌊log10 |x|⌋
+        while m >= 10 { m /= 10; e += 1 }
+        while m < 1 { m *= 10; e -= 1 }
+        let digits = 11 - e
+        guard (-22...22).contains(digits) else { return number(x) }
+        let scale = power10(abs(digits))
+        let r = digits >= 0 ? (x * scale).rounded() / scale : (x / scale).rounded() * scale
+        return number(r)
+    }
+
+    /// 10^n, exact for n ≤ 22.
+    static func power10(_ n: Int) -> Double {
+        var p = 1.0
+        for _ in 0..<n { p *= 10 }
+        return p
     }
 
     static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x) }

@@ -61,4 +61,13 @@ import Testing
         #expect(lines[2] == "lower\tupper\tvalue")
         #expect(lines[3] == "-inf\t0\t0" && lines.last == "100\tinf\t80")
     }
+
+    @Test func edgesArePrintedAsWritten() {
+        // 0.1 steps computed in binary: 3.4000000000000004, -0.3999999999999999, 0.30000000000000004.
+        let a = Axis(.regular(bins: 120, lower: -2, upper: 10), name: "hcal_e", unit: "GeV")
+        let texts = (1...a.bins).map { TerminalPlot.edges(a, $0).0 }
+        #expect(texts.allSatisfy { $0.count <= 4 }, "\(texts.filter { $0.count > 4 })")
+        #expect(texts.contains("3.4") && texts.contains("-0.4") && texts.contains("0.3") && texts.contains("-2") && texts.contains("0"))
+        #expect(TerminalPlot.edge(1e-30) == "1e-30" && TerminalPlot.edge(123456.789) == "123456.789" && TerminalPlot.edge(-2.5e20) == "-2.5e+20")
+    }
 }
