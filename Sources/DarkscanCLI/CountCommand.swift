@@ -25,7 +25,8 @@ struct CountCommand: ParsableCommand {
             The exposure of the events read is printed after the cut flow: the EOT of every \
             spill the data's exposure tables list (Formats/EVC.md 8.2), or, with --spills or \
             cuts on run and spill alone, of the spills they select; events whose spill has no \
-            exposure row are counted and named, never normalised.
+            exposure row are counted and named, never normalised. --json gives the totals; \
+            --exposure-rows adds the row of every spill read (EOT, triggers, length, quality).
 
             Files may be root://host//path URLs (XRootD; a directory/ or a * pattern is listed \
             on the server). --limit N reads only the first N events; --sample F reads a \
@@ -61,11 +62,16 @@ struct CountCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(name: .customLong("exposure-rows"), help: "With --json: also the exposure row (EOT, triggers, length, quality) of every spill read.")
+    var exposureRows = false
+
     @OptionGroup(title: "One partition of a distributed job") var part: PartitionOptions
 
     @OptionGroup(title: "On a cluster") var distributed: ClusterOptions
 
     func validate() throws {
+        if exposureRows && !json { throw ValidationError("--exposure-rows goes with --json") }
+        if exposureRows && (distributed.active || part.active) { throw ValidationError("--exposure-rows is not available with --cluster or --partition (the job's manifest holds the rows)") }
         try ClusterLaunch.validate(files: files, partition: part, cluster: distributed, quickLook: query.limit != nil || query.sample != nil)
     }
 
@@ -88,6 +94,7 @@ struct CountCommand: ParsableCommand {
         let seconds = bar.seconds
         if json {
             var o = flow.json
+            if exposureRows, let e = flow.exposure { o["exposure"] = e.json(rows: true) }
             o["query"] = query.query
             o["files"] = ds.files.map(\.path)
             o["seconds"] = seconds

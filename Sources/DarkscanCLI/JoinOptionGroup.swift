@@ -13,8 +13,6 @@ struct JoinOptionGroup: ParsableArguments {
     @Option(name: .customLong("friend-missing"), help: "Events a friend lacks: error (default), skip (a cut-flow line), null (NaN or 0).")
     var friendMissing: FriendMissing = .error
 
-    var active: Bool { spills != nil || !friends.isEmpty }
-
     /// These options for the partitions of a distributed job, which may run in another working
     /// directory or on another node: the spill list's and the friends' paths made absolute (URLs
     /// kept), each friend with its prefix spelled out.

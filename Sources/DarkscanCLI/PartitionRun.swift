@@ -15,7 +15,7 @@ enum PartitionRun {
         let start = Date()
         let flow = try scan(p) { try ds.count(query, options: restricted(options, p)) }
         try recheck(p)
-        Terminal.printJSON(result(kind, spec, p, flow, output: nil, seconds: Date().timeIntervalSince(start)))
+        Terminal.printCompactJSON(result(kind, spec, p, flow, output: nil, seconds: Date().timeIntervalSince(start)))
     }
 
     static func skim(_ spec: PartitionOptions, query: String, options: QueryOptions, select: [String]?, codec: Codec, directory: String) throws {
@@ -52,7 +52,7 @@ enum PartitionRun {
             throw ExitCode(1)
         }
         try recheck(p)
-        Terminal.printJSON(result("skim", spec, p, flow, output: output, seconds: Date().timeIntervalSince(start)))
+        Terminal.printCompactJSON(result("skim", spec, p, flow, output: output, seconds: Date().timeIntervalSince(start)))
     }
 
     /// The one-file dataset of the partition, with the query checked (exit 2 on an error).

@@ -56,6 +56,13 @@ enum Terminal {
         return String(out.reversed())
     }
 
+    /// One line of JSON for programs (partition results): keys sorted, no spaces, written by the
+    /// JSON target, which takes a few milliseconds where Foundation's pretty printer takes
+    /// hundreds on a file's exposure rows (3,334 spills in 1e7 events).
+    static func printCompactJSON(_ value: Any) {
+        print(JSONWriter.compact(JSON(any: value, nonFinite: JSON.nonFiniteAsString)))
+    }
+
     static func printJSON(_ value: Any) {
         // JSON has no NaN or infinity (a NaN weight makes Σw NaN): they are written as strings.
         func finite(_ v: Any) -> Any {

@@ -15,6 +15,13 @@ import Testing
         let e = o?["exposure"] as? [String: Any]
         #expect((e?["eot"] as? Int ?? 0) > 0 && e?["events_without_exposure"] as? Int == 0 && e?["spills"] as? Int == 1)
         #expect((o?["cuts"] as? [[String: Any]])?[0]["per_1e9_eot"] != nil)
+        // The rows of the spills only when asked for: they grow with the spills read.
+        #expect(e?["table"] == nil)
+        let rows = try CLI.run(["count", CLI.sample, "--where", "veto == 0", "--json", "--exposure-rows"])
+        let ro = try JSONSerialization.jsonObject(with: Data(rows.stdout.utf8)) as? [String: Any]
+        let table = (ro?["exposure"] as? [String: Any])?["table"] as? [String: Any]
+        #expect((table?["rows"] as? [Any])?.count == 1)
+        #expect(try CLI.run(["count", CLI.sample, "--where", "veto == 0", "--exposure-rows"]).status == 64)
         let info = try CLI.run(["info", CLI.sample])
         #expect(info.stdout.contains("exposure ") && info.stdout.contains("EOT in 1 spill of 1 run (4242)"))
     }

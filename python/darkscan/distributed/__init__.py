@@ -37,7 +37,8 @@ def _paths(p: Paths) -> list[str]:
 def count(paths: Paths, where: str, *, cluster: Any = "local", output: Optional[str] = None, **options) -> JobResult:
     """The cut flow of `where` over `paths`, computed on `cluster`. `output` (a directory) keeps a
     journal and a manifest so that the job can be resumed (resume=True). Other options are
-    those of Job (defines, weight, n_minus_1, histograms, events_per_task, retries, ...)
+    those of Job (defines, weight, n_minus_1, histograms, spills, friends, friend_missing,
+    events_per_task, retries, ...)
     and run (scheduler_file, batch, progress)."""
     return _run("count", paths, where, cluster, output, options)
 

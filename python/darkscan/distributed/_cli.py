@@ -101,7 +101,8 @@ def main(argv: list[str]) -> int:
         return 64
     job = Job(kind=a.kind, paths=a.files, where=a.where, defines=a.define, weight=a.weight, n_minus_1=a.n_minus_1,
               select=[s.strip() for s in a.select.split(",")] if a.select else None, codec=a.codec, histograms=a.hist,
-              verify=not a.no_verify, spills=a.spills, friends=a.friend, friend_missing=a.friend_missing, output=a.output, events_per_task=a.events_per_task, task_threads=a.task_threads,
+              verify=not a.no_verify, spills=a.spills, friends=a.friend, friend_missing=a.friend_missing, output=a.output,
+              events_per_task=a.events_per_task, task_threads=a.task_threads,
               retries=a.retries, resume=a.resume, darkscan=a.darkscan, worker_darkscan=a.worker_darkscan)
     batch = BatchOptions(jobs=a.jobs, cores=a.cores, memory=a.memory, walltime=a.walltime, queue=a.queue, job_extra=a.job_extra,
                          interface=a.interface, scheduler_port=a.scheduler_port)
@@ -198,9 +199,10 @@ def as_command_json(m: dict, job: Job) -> dict:
     o.update({"query": job.where, "files": [i["path"] for i in m["inputs"]], "seconds": s["seconds"],
               "events_per_second": s["events_per_second"], "complete": m["complete"], "partitions": m["partitions"],
               "missing": m["missing"], "summary": s})
-    for k in ("histograms", "exposure"):
-        if k in m:
-            o[k] = m[k]
+    if "histograms" in m:
+        o["histograms"] = m["histograms"]
+    if "exposure" in m:  # the totals, as darkscan count --json prints them; the rows stay in the manifest
+        o["exposure"] = {k: v for k, v in m["exposure"].items() if k != "rows"}
     if job.kind == "skim":
         o.update({"output": job.output, "manifest": f"{job.output}/manifest.json",
                   "events_written": sum(p.get("events", 0) for p in m["parts"])})
