@@ -49,6 +49,12 @@ final class DatasetHandle: Sendable {
             guard q.batch_events >= 0, q.batch_events <= 1 << 30 else { throw .argument("batch_events must be 0 (65536) to 2^30, got \(q.batch_events)") }
             if q.batch_events > 0 { extras.batchEvents = Int(q.batch_events) }
         }
+        if has(\.n_histograms), q.n_histograms > 0 {
+            guard let h = try stringArray(q.histograms, q.n_histograms, "histograms") else {
+                throw .argument("histograms is NULL but n_histograms is \(q.n_histograms)")
+            }
+            o.histograms = h
+        }
         if has(\.codec), let c = q.codec {
             let name = try requiredString(c, "codec")
             guard let codec = Codec(parsing: name) else { throw .argument("codec must be none, lz4, zstd or zstd-N, got '\(name)'") }

@@ -109,6 +109,7 @@ final class CutFlowBox {
         o["seconds"] = seconds
         o["events_per_second"] = Double(flow.total) / max(seconds, 1e-9)
         for (k, v) in extra { o[k] = v }
+        if !flow.histograms.isEmpty { o["histograms"] = JSON.object(flow.histograms.map { ($0.name, UHI.encode($0)) }) }
         let json = mallocString(jsonText(o)), table = mallocString(flow.table())
         var strings = [json, table]
         let cuts = darkscan_malloc(max(1, flow.lines.count) * MemoryLayout<darkscan_cut>.stride)!.assumingMemoryBound(to: darkscan_cut.self)

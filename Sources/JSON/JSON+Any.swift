@@ -1,12 +1,13 @@
 /// JSON values from the `[String: Any]` trees the commands and the C library build for their
 /// results: dictionaries with String keys (written with sorted keys), arrays, strings, booleans,
-/// integers of any width, doubles and floats. A double holding a whole number below 10^15 is
-/// written as an integer (as Foundation's writer does, which the command's --json layout
-/// follows); `nonFinite` says what NaN and the infinities, which JSON lacks, become. Anything
-/// else (an NSNull, nil) is null.
+/// integers of any width, doubles and floats, and JSON values as they are. A double holding a
+/// whole number below 10^15 is written as an integer (as Foundation's writer does, which the
+/// command's --json layout follows); `nonFinite` says what NaN and the infinities, which JSON
+/// lacks, become. Anything else (an NSNull, nil) is null.
 extension JSON {
     public init(any value: Any, nonFinite: (Double) -> JSON = { _ in .null }) {
         switch value {
+        case let j as JSON: self = j
         case let d as [String: Any]:
             self = .object(d.keys.sorted().map { ($0, JSON(any: d[$0]!, nonFinite: nonFinite)) })
         case let a as [Any]: self = .array(a.map { JSON(any: $0, nonFinite: nonFinite) })

@@ -161,6 +161,19 @@ int main(int argc, char **argv) {
     CHECK(strstr(flow->json, "\"n_minus_1\"") != NULL && strstr(flow->table, "N-1") != NULL);
     darkscan_cut_flow_free(&flow);
     CHECK(flow == NULL);
+    /* Histograms filled in the same pass, in the JSON as UHI; a bad spec is a query error. */
+    const char *hists[] = {"ecal_e: 30 bins 0 GeV .. 150 GeV", "eh = ecal_e vs hcal_e: 15 bins 0 GeV .. 150 GeV, 6 bins 0 GeV .. 60 GeV"};
+    darkscan_query_options_init(&qo);
+    qo.histograms = hists;
+    qo.n_histograms = 2;
+    CHECK(darkscan_count(run, argv[3], &qo, &flow, &err) == 0);
+    CHECK(flow->selected == expected && strstr(flow->json, "\"histograms\"") != NULL && strstr(flow->json, "\"eh\"") != NULL
+          && strstr(flow->json, "\"uhi_schema\" : 1") != NULL);
+    darkscan_cut_flow_free(&flow);
+    hists[0] = "ecal_e: 0 bins 0 GeV .. 150 GeV";
+    CHECK(darkscan_count(run, argv[3], &qo, &flow, &err) == EINVAL && err.kind == DARKSCAN_ERROR_QUERY && flow == NULL);
+    qo.histograms = NULL;
+    CHECK(darkscan_count(run, argv[3], &qo, &flow, &err) == EINVAL && flow == NULL);
     char *json = NULL;
     CHECK(darkscan_metadata_json(run, &json, &err) == 0 && strstr(json, "\"files\"") != NULL);
     darkscan_free(json);

@@ -55,6 +55,26 @@ class CutFlow:
         """The cut flow as `darkscan count --json` prints it."""
         return json.loads(self._json)
 
+    @property
+    def histograms(self) -> dict[str, dict]:
+        """The histograms of the query's `hists`, by name, as UHI JSON objects (schema 1,
+        Formats/HIST.md): what `darkscan hist -o FILE` writes. Empty without histograms."""
+        return self.to_dict().get("histograms", {})
+
+    @property
+    def hists(self) -> dict[str, Any]:
+        """The histograms as hist.Hist objects (needs the `hist` and `uhi` packages), by name:
+        axes with their names and labels (units in the label), counts or weighted storage, the
+        query, stage, events and EOT as attributes (`vars(h)["darkscan.query"]`)."""
+        try:
+            import hist
+            import uhi.io.json
+        except ImportError as e:
+            raise ImportError("CutFlow.hists needs the hist and uhi packages (pip install hist uhi); "
+                              "CutFlow.histograms has the same histograms as UHI JSON") from e
+        return {name: hist.Hist(json.loads(json.dumps(h), object_hook=uhi.io.json.object_hook))
+                for name, h in self.histograms.items()}
+
     def to_pandas(self):
         """One row per cut (and one for all events): events, efficiency, cumulative, Σw, Σw², N-1."""
         import pandas as pd

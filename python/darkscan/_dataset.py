@@ -47,6 +47,18 @@ def _columns(columns: Optional[Sequence[str]]) -> Optional[list[str]]:
     return out
 
 
+def _specs(hists: Optional[Sequence[str]]) -> Optional[list[str]]:
+    if hists is None:
+        return None
+    if isinstance(hists, str):
+        return [hists]
+    out = list(hists)
+    for h in out:
+        if not isinstance(h, str):
+            raise TypeError(f"histogram specs must be str, not {type(h).__name__}")
+    return out
+
+
 def _text(value: Any, what: str, optional: bool = True) -> Optional[str]:
     if value is None and optional:
         return None
@@ -158,13 +170,18 @@ class Dataset:
     # -- queries -------------------------------------------------------------------------------
 
     def count(self, where: str, weight: Optional[str] = None, n_minus_1: bool = False, *,
-              defines: Optional[Sequence[str]] = None, threads: Optional[int] = None) -> CutFlow:
+              defines: Optional[Sequence[str]] = None, threads: Optional[int] = None,
+              hists: Optional[Sequence[str]] = None) -> CutFlow:
         """Runs the cuts `where` ("missing energy > 50 GeV, veto == 0") over every event and
         returns the cut flow. `weight` adds Σw and Σw² per cut; `n_minus_1` counts, per cut,
-        the events passing all the others. Raises QueryError with the caret message."""
+        the events passing all the others; `hists` are histogram specs as `darkscan count
+        --hist` takes them ("ecal_e vs hcal_e: 150 bins 0 GeV .. 150 GeV, 60 bins 0 GeV ..
+        60 GeV"), filled in the same pass: `flow.hists` holds them as hist.Hist objects.
+        Raises QueryError with the caret message."""
         _text(where, "where", optional=False)
         _text(weight, "weight")
-        o = N.query_options(weight=weight, defines=defines, n_minus_1=n_minus_1, threads=_count_arg(threads, "threads"))
+        o = N.query_options(weight=weight, defines=defines, n_minus_1=n_minus_1, threads=_count_arg(threads, "threads"),
+                            histograms=_specs(hists))
         out = ctypes.POINTER(N.CutFlowStruct)()
         N.call(N.lib.darkscan_count, self._h(), N.cstr(where), ctypes.byref(o), ctypes.byref(out))
         try:
@@ -174,14 +191,16 @@ class Dataset:
 
     def skim(self, where: str, path: Union[str, "os.PathLike[str]"], columns: Optional[Sequence[str]] = None, *,
              codec: Optional[str] = None, weight: Optional[str] = None, defines: Optional[Sequence[str]] = None,
-             threads: Optional[int] = None) -> CutFlow:
+             threads: Optional[int] = None, hists: Optional[Sequence[str]] = None) -> CutFlow:
         """Writes the events passing `where` (all fields, or `columns`) to the EVC file `path`,
-        with the query, the cut flow and the inputs in its metadata; returns the cut flow."""
+        with the query, the cut flow and the inputs in its metadata; returns the cut flow (with
+        the histograms of `hists`, which the file's metadata keeps too)."""
         _text(where, "where", optional=False)
         _text(codec, "codec")
         target = os.fspath(path)
         cols, n = N.strings(_columns(columns))
-        o = N.query_options(weight=weight, defines=defines, threads=_count_arg(threads, "threads"), codec=codec)
+        o = N.query_options(weight=weight, defines=defines, threads=_count_arg(threads, "threads"), codec=codec,
+                            histograms=_specs(hists))
         out = ctypes.POINTER(N.CutFlowStruct)()
         N.call(N.lib.darkscan_skim, self._h(), N.cstr(where), N.cstr(target), cols, n, ctypes.byref(o), ctypes.byref(out))
         try:

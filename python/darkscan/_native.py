@@ -38,7 +38,8 @@ class OpenOptions(Structure):
 class QueryOptions(Structure):
     _fields_ = [("struct_size", c_size_t), ("weight", c_char_p), ("defines", POINTER(c_char_p)),
                 ("n_defines", c_size_t), ("n_minus_1", c_int32), ("threads", c_int32),
-                ("batch_events", c_int64), ("codec", c_char_p)]
+                ("batch_events", c_int64), ("codec", c_char_p), ("histograms", POINTER(c_char_p)),
+                ("n_histograms", c_size_t)]
 
 
 class Cut(Structure):
@@ -147,7 +148,8 @@ def strings(values: Optional[Sequence[str]]):
     return arr, len(values)
 
 
-def query_options(*, weight=None, defines=None, n_minus_1=False, threads=None, batch_events=None, codec=None) -> QueryOptions:
+def query_options(*, weight=None, defines=None, n_minus_1=False, threads=None, batch_events=None, codec=None,
+                  histograms=None) -> QueryOptions:
     o = QueryOptions()
     o.struct_size = ctypes.sizeof(QueryOptions)
     if weight is not None:
@@ -161,6 +163,10 @@ def query_options(*, weight=None, defines=None, n_minus_1=False, threads=None, b
     o.batch_events = batch_events or 0
     if codec is not None:
         o.codec = cstr(codec)
+    if histograms:
+        harr, hn = strings(list(histograms))
+        o.histograms, o.n_histograms = ctypes.cast(harr, POINTER(c_char_p)), hn
+        o._keep_histograms = harr
     return o
 
 

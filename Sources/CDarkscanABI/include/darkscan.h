@@ -173,6 +173,12 @@ typedef struct darkscan_query_options {
     int64_t batch_events;        /* scan: most events in one batch; 0: 65536. Smaller groups of
                                     survivors are gathered into batches of about this size. */
     const char *codec;           /* skim: "lz4" (NULL), "zstd", "zstd-N" or "none" */
+    /* Added in 0.1 without an ABI change (read only when struct_size covers them): */
+    const char *const *histograms; /* count, skim: histogram specs as `--hist` takes them
+                                      (Formats/QUERY.md section 9), filled in the same pass;
+                                      the cut flow's json holds them under "histograms" as
+                                      UHI JSON (Formats/HIST.md), name -> histogram */
+    size_t n_histograms;
 } darkscan_query_options;
 
 /* Fills *options with the defaults. */
