@@ -17,7 +17,7 @@
 Timed runs are interleaved (one of each in turn, RUNS rounds) and medians reported, so that the
 machine's load falls on both sides alike; the load average is printed with the figures.
 
-usage: python Bench/cluster_bench.py [--events N] [--count-events N] [--plan-files N] [--empty N] [--runs R] [--dir DIR]
+usage: python Bench/cluster_bench.py [--events N] [--count-events N] [--plan-files N] [--empty N] [--scaling-tasks N] [--runs R] [--dir DIR]
 Run through Bench/run-cluster, which builds and installs what it needs first.
 """
 import argparse
@@ -135,12 +135,12 @@ def bench_overhead(d: str, n: int, runs: int) -> dict:
             "job_wall_s": wall, "wall_per_task_2_workers_s": wall * 2 / n}
 
 
-def bench_scaling(files: list, d: str, events: int, runs: int) -> dict:
+def bench_scaling(files: list, d: str, events: int, runs: int, tasks: int = 40) -> dict:
     """1 and 2 workers, both clusters started beforehand, runs interleaved; with the CPU seconds
     of the workers' side (darkscan processes and workers) and of the driver's side, whose sum
     over the serial part predicts the speedup where two cores are free."""
     from darkscan import distributed as dd
-    per_task = max(1, events // 40)
+    per_task = max(1, events // tasks)
     out = os.path.join(d, "out")
     clusters = {n: local_cluster(n) for n in (1, 2)}
     cpu = {1: [], 2: []}
@@ -251,6 +251,8 @@ def main() -> None:
     ap.add_argument("--count-events", type=float, default=1e9, help="events of the count (figure 4)")
     ap.add_argument("--plan-files", type=int, default=10_000)
     ap.add_argument("--empty", type=int, default=200, help="empty partitions (figure 1)")
+    ap.add_argument("--scaling-tasks", type=int, default=40,
+                    help="partitions of the skim (figure 2): 40 stresses the per-task cost; 10 is the default --events-per-task of 1e7")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--dir", default=os.path.join(ROOT, ".build", "bench-cluster"))
     ap.add_argument("--only", choices=["overhead", "scaling", "plan", "count"], action="append")
@@ -268,7 +270,7 @@ def main() -> None:
               f"workers {o['wall_per_task_2_workers_s'] * 1e3:.1f} ms", flush=True)
     files = dataset(os.path.join(a.dir, "data"), int(a.events)) if only & {"scaling", "count"} else []
     if "scaling" in only:
-        out["scaling"] = s = bench_scaling(files, a.dir, int(a.events), a.runs)
+        out["scaling"] = s = bench_scaling(files, a.dir, int(a.events), a.runs, a.scaling_tasks)
         print(f"2. skim of {s['events']:.3g} events in {s['partitions']} partitions: 1 worker {s['workers_1_s']:.2f} s, 2 workers "
               f"{s['workers_2_s']:.2f} s: {s['speedup']:.2f}x (target >= 1.8x); end to end (--cluster local:N) "
               f"{s['end_to_end_1_s']:.2f} s / {s['end_to_end_2_s']:.2f} s: {s['end_to_end_speedup']:.2f}x; direct skim on 2 threads "

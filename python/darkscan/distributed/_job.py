@@ -60,6 +60,25 @@ def write_atomically(path: str, text: str) -> None:
         os.close(fd)
 
 
+def manifest_text(manifest: dict) -> str:
+    """The manifest as people can scan it and fast to write: a member per line, and an item
+    per line of its lists (parts, missing), each written compactly. json.dumps with an indent
+    falls back to Python's pure-Python encoder, which took 0.5 s for the 33,340 exposure rows
+    of ten 1e7-event files; without one it runs in C."""
+    def one(v) -> str:
+        return json.dumps(v, sort_keys=True, separators=(",", ":"))
+
+    lines = []
+    for k in sorted(manifest):
+        v = manifest[k]
+        if isinstance(v, list) and v:
+            v_text = "[\n" + ",\n".join("  " + one(x) for x in v) + "\n ]"
+        else:
+            v_text = one(v)
+        lines.append(f" {one(k)}: {v_text}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 class JobDir:
     """OUT.d: its journal and manifest. `start()` makes it (or, resuming, reads it) and returns
     the partition results already merged by an earlier driver, by partition id."""
@@ -143,7 +162,7 @@ class JobDir:
         self._journal.flush()
 
     def write_manifest(self, manifest: dict) -> None:
-        write_atomically(self.manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        write_atomically(self.manifest_path, manifest_text(manifest))
 
     def close(self) -> None:
         if self._journal is not None:
