@@ -259,6 +259,9 @@ def test_spill_list_and_friend_reach_every_partition(shards, scratch):
     assert printed["complete"] and cuts(printed) == cuts(direct) and printed["total"] == direct["total"]
     assert printed["exposure"]["eot"] == direct["exposure"]["eot"] > 0
     assert printed["exposure"]["spills"] == direct["exposure"]["spills"]
+    # The exposure line of the direct command, from the merged rows.
+    line = [x for x in run_ok("count", *shards, *common, cwd=scratch).stderr.splitlines() if x.startswith("exposure: ")][0]
+    assert line.split(", spill list")[0] in r.stderr and f"spill list {spills}" in r.stderr
     q = manifest(os.path.join(scratch, "joins.d"))["query"]
     assert q["spills"]["path"] == spills and len(q["spills"]["sha256"]) == 64
     assert q["friends"] == [os.path.dirname(shards[0]) + "/shard*.evc:me"]

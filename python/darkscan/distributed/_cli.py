@@ -211,6 +211,39 @@ def as_command_json(m: dict, job: Job) -> dict:
     return o
 
 
+def _sci(x: float) -> str:
+    """As `darkscan count` writes an EOT: whole below 1e5, else 4 significant digits (1.003e07)."""
+    return "0" if x == 0 else str(int(x)) if x < 1e5 else ("%.4g" % x).replace("+", "")
+
+
+def exposure_lines(e: Optional[dict], job: Job) -> list[str]:
+    """The job's exposure as `darkscan count` prints it after the cut flow: the EOT of the
+    spills read (or selected by the spill list), and the events it does not cover."""
+    if not e:
+        return []
+    out = []
+    rows = e.get("rows")
+    if rows is not None or e.get("spills"):
+        runs = len({r["run"] for r in rows}) if rows is not None else None
+        spills = e.get("spills", 0)
+        line = f"exposure: {_sci(float(e.get('eot', 0)))} EOT in {spills} spill{'s' if spills != 1 else ''}"
+        if runs is not None:
+            line += f" of {runs} run{'s' if runs != 1 else ''}"
+        if e.get("flagged_spills"):
+            line += f" ({e['flagged_spills']} flagged by their scalers)"
+        if job.spills:
+            line += f", spill list {job.spills}"
+        out.append(line)
+    if e.get("files_without_exposure"):
+        files = e["files_without_exposure"]
+        out.append(f"warning: {len(files)} file{' has' if len(files) == 1 else 's have'} no exposure table: "
+                   + ", ".join(files[:3]) + (", …" if len(files) > 3 else ""))
+    n = e.get("events_without_exposure", 0)
+    if n:
+        out.append(f"warning: {n} event{'s' if n != 1 else ''} without an exposure row, not covered by the EOT")
+    return out
+
+
 def report(result: JobResult, job: Job, as_json: bool) -> None:
     m, s = result.manifest, result.summary
     for n in result.notes:
@@ -230,6 +263,8 @@ def report(result: JobResult, job: Job, as_json: bool) -> None:
     elif job.output:
         line += f"\n{job.output}/manifest.json"
     sys.stderr.write(line + "\n")
+    for x in exposure_lines(m.get("exposure"), job):
+        sys.stderr.write(x + "\n")
     if not result.complete:
         missing = result.missing
         _error(f"incomplete: {len(missing)} of {m['partitions']} partitions missing"
