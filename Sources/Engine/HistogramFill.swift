@@ -140,6 +140,9 @@ final class HistogramFiller {
         }
     }
 
+    /// Whether `stage` has histograms to fill.
+    func fills(stage: Int) -> Bool { stage < byStage.count && !byStage[stage].isEmpty }
+
     /// Fills the histograms of `stage` with the selected events of the batch. `weights` holds
     /// one weight per event of the batch when the query has a weight.
     func fill(stage: Int, _ ev: Evaluator, _ sel: UnsafeBufferPointer<Int32>, _ weights: [Double]?) throws(EVCError) {

@@ -295,7 +295,9 @@ public struct Scan: Sendable {
             if let w {
                 for x in w { flow.totalSumW += x; flow.totalSumW2 += x * x }
             }
-            if buffers.histograms != nil { try buffers.histograms!.fill(stage: 0, ev, sel.indices(), w) }  // HISTOGRAM HOOK: before any cut
+            // HISTOGRAM HOOK: before any cut. The selection's index list is made only for a stage
+            // that has histograms: making it turns a whole batch or a mask into a list.
+            if let h = buffers.histograms, h.fills(stage: 0) { try h.fill(stage: 0, ev, sel.indices(), w) }
             for k in cuts.indices {
                 var truth = truths[k]
                 if truth == .unknown && !sel.isEmpty {
@@ -325,7 +327,7 @@ public struct Scan: Sendable {
                 if let w {
                     for i in sel.indices() { flow.lines[k].sumW += w[Int(i)]; flow.lines[k].sumW2 += w[Int(i)] * w[Int(i)] }
                 }
-                if buffers.histograms != nil { try buffers.histograms!.fill(stage: k + 1, ev, sel.indices(), w) }  // HISTOGRAM HOOK: after cut k
+                if let h = buffers.histograms, h.fills(stage: k + 1) { try h.fill(stage: k + 1, ev, sel.indices(), w) }  // HISTOGRAM HOOK: after cut k
                 if sel.isEmpty { break }
             }
             if options.nMinusOne { try countNMinusOne(ev, truths, end - start, &flow) }
