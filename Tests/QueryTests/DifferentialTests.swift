@@ -100,15 +100,7 @@ import Testing
         var r = Rng(s: UInt64(seed) &* 1_000_003)
         let n = [1, 7, 300, 2049, 5000][seed % 5]
         let batch = try Self.data(n, &r)
-        let path = NSTemporaryDirectory() + "darkscan-diff-\(getpid())-\(seed).evc"
-        defer { unlink(path) }
-        var options = WriterOptions()
-        options.pageBytes = [64, 4096, 512 * 1024][seed % 3]
-        options.clusterEvents = [5, 1000, 1 << 20][(seed / 3) % 3]
-        let w = try EVCWriter(path: path, schema: HandData.schema, options: options)
-        try w.write(batch)
-        try w.close()
-        let ds = try EVCDataset(paths: [path])
+        let ds = try HandData.dataset(batch, seed: seed, clusterEvents: [5, 1000, 1 << 20], name: "diff")
         let reference = ReferenceEvaluator(batch: batch)
         for _ in 0..<25 {
             let query = (0..<(1 + r.int(3))).map { _ in Self.condition(&r) }.joined(separator: ", ")

@@ -19,15 +19,7 @@ import Testing
     ]
 
     static func file(_ batch: EventBatch, seed: Int) throws -> EVCDataset {
-        let path = NSTemporaryDirectory() + "darkscan-histfill-\(getpid())-\(seed).evc"
-        var options = WriterOptions()
-        options.pageBytes = [64, 4096, 512 * 1024][seed % 3]
-        options.clusterEvents = [5, 700, 1 << 20][(seed / 3) % 3]
-        let w = try EVCWriter(path: path, schema: HandData.schema, options: options)
-        try w.write(batch)
-        try w.close()
-        defer { unlink(path) }  // the mapping keeps it readable
-        return try EVCDataset(paths: [path])
+        try HandData.dataset(batch, seed: seed, clusterEvents: [5, 700, 1 << 20], name: "histfill")
     }
 
     /// The histograms, event by event.

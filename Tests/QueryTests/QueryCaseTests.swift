@@ -5,6 +5,21 @@ import Testing
 @testable import Query
 
 enum HandData {
+    /// `batch` written to a temporary file with the page size and the cluster size (one of
+    /// `clusterEvents`) that `seed` picks, and opened. The file is unlinked at once: the
+    /// dataset's open descriptor keeps it readable until the dataset goes.
+    static func dataset(_ batch: EventBatch, seed: Int, clusterEvents: [Int], name: String) throws -> EVCDataset {
+        let path = NSTemporaryDirectory() + "darkscan-\(name)-\(getpid())-\(seed).evc"
+        defer { unlink(path) }
+        var options = WriterOptions()
+        options.pageBytes = [64, 4096, 512 * 1024][seed % 3]
+        options.clusterEvents = clusterEvents[(seed / 3) % clusterEvents.count]
+        let w = try EVCWriter(path: path, schema: schema, options: options)
+        try w.write(batch)
+        try w.close()
+        return try EVCDataset(paths: [path])
+    }
+
     static let schema = try! Schema([
         Field(id: 1, name: "e", kind: .scalar(.float32), unit: Unit("GeV")),
         Field(id: 2, name: "h", kind: .scalar(.float32), unit: Unit("GeV")),
