@@ -63,18 +63,11 @@ enum Terminal {
         print(JSONWriter.compact(JSON(any: value, nonFinite: JSON.nonFiniteAsString)))
     }
 
+    /// Prints `value` as JSON for people: keys sorted, two-space indent, an item a line (the
+    /// layout of the C library's JSON too). JSON has no NaN or infinity (a NaN weight makes Σw
+    /// NaN): they are written as the strings "nan", "inf" and "-inf".
     static func printJSON(_ value: Any) {
-        // JSON has no NaN or infinity (a NaN weight makes Σw NaN): they are written as strings.
-        func finite(_ v: Any) -> Any {
-            switch v {
-            case let d as Double where !d.isFinite: return d.isNaN ? "nan" : (d > 0 ? "inf" : "-inf")
-            case let a as [Any]: return a.map(finite)
-            case let o as [String: Any]: return o.mapValues(finite)
-            default: return v
-            }
-        }
-        let data = try! JSONSerialization.data(withJSONObject: finite(value), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: data, as: UTF8.self))
+        print(JSONWriter.encode(JSON(any: value, nonFinite: JSON.nonFiniteAsString), style: .expanded))
     }
 
     /// Pads each column of `rows` to a common width; numbers right-aligned.
