@@ -16,7 +16,7 @@ struct TextConfig {
         var sections: [Section] = []
         var current = Section(runs: 0...UInt32.max)
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {  // \n, \r\n (one Character) or \r
             number += 1
             let content = raw.prefix(while: { $0 != "#" })
             let fields = content.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })

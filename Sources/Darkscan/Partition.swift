@@ -44,7 +44,8 @@ public struct Partition: Sendable, Equatable {
     /// (the earlier one on a tie), never empty. A file with no events gives one empty range.
     public static func split(_ clusters: [Int], eventsPerTask: Int) -> [Range<Int>] {
         let total = clusters.reduce(0, +)
-        let k = max(1, (total + eventsPerTask - 1) / max(1, eventsPerTask))
+        let per = max(1, eventsPerTask)
+        let k = max(1, total / per + (total % per == 0 ? 0 : 1))  // ceil, without overflow for any per
         // Compared as events × k against total × j, exactly (128 bits: the products may pass 2^63).
         func scaled(_ events: Int) -> Int128 { Int128(events) * Int128(k) }
         func target(_ j: Int) -> Int128 { Int128(total) * Int128(j) }

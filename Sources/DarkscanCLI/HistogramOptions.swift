@@ -65,13 +65,9 @@ extension HistogramOutput {
         return s.isEmpty || s.hasPrefix(".") ? "h" + s : s
     }
 
-    /// Paths of a glob, or the path itself when it has no pattern.
+    /// Paths of a glob (sorted), or the path itself when it has no pattern.
     static func expand(_ pattern: String) -> [String] {
-        guard pattern.contains(where: { "*?[".contains($0) }) else { return [pattern] }
-        var g = glob_t()
-        defer { globfree(&g) }
-        guard glob(pattern, 0, nil, &g) == 0 else { return [] }
-        return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }
+        pattern.contains(where: { "*?[".contains($0) }) ? EVCDataset.glob(pattern) : [pattern]
     }
 
     /// Draws histograms into `dir`: the ecal-hcal picture when its histograms are there and

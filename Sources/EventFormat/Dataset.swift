@@ -96,7 +96,8 @@ public final class EVCDataset: Sendable {
         return matches
     }
 
-    static func glob(_ pattern: String) -> [String] {
+    /// The paths matching a shell pattern, sorted (none when nothing matches).
+    public static func glob(_ pattern: String) -> [String] {
         var g = glob_t()
         defer { globfree(&g) }
         guard Glibc.glob(pattern, 0, nil, &g) == 0 else { return [] }

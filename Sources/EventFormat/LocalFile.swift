@@ -46,7 +46,7 @@ public final class LocalFile: ByteSource {
         let fd = try DescriptorPool.shared.acquire(ObjectIdentifier(self)) { () throws(EVCError) in try reopen() }
         defer { DescriptorPool.shared.release(ObjectIdentifier(self)) }
         var at = 0
-        for r in ranges {
+        for r in ranges where r.count > 0 {
             precondition(at + r.count <= buffer.count, "read ranges exceed the buffer")
             var done = 0
             if !coldReads.load(ordering: .relaxed) {

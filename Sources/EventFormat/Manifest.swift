@@ -55,7 +55,7 @@ public struct JobManifest: Sendable {
         document = doc
         job = doc["job"]?.string ?? "?"
         kind = doc["kind"]?.string ?? "?"
-        let partitions = doc["partitions"]?.int ?? -1
+        guard let partitions = doc["partitions"]?.int, partitions >= 0 else { throw fail("\"partitions\" must be the number of partitions, 0 or more") }
         let missing = doc["missing"]?.array ?? []
         let list = doc["parts"]?.array ?? []
         let state = doc["state"]?.string ?? "?"

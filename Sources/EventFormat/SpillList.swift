@@ -23,7 +23,8 @@ public struct SpillList: Sendable, Equatable {
     public init(text: String, name: String) throws(SpillListError) {
         self.name = name
         var lines: [(lo: UInt32, hi: UInt32, spills: [ClosedRange<UInt32>])] = []
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines end at \n, \r\n or \r (Swift reads \r\n as one Character, which is neither).
+        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = i + 1
             func fail(_ m: String) -> SpillListError { SpillListError(file: name, line: line, message: m) }
             let content = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""

@@ -91,6 +91,7 @@ public struct Axis: Sendable, Equatable {
             if !(lo < hi) { return "the lower edge \(lo) must be below the upper edge \(hi)" }
             // Bins so narrow that neighbouring edges coincide cannot be told apart.
             let step = (hi - lo) / Double(n)
+            if !step.isFinite { return "the axis from \(lo) to \(hi) is wider than a double can hold" }
             if !(lo + step > lo) || !(hi - step < hi) { return "\(n) bins between \(lo) and \(hi) are narrower than a double can resolve" }
         case .variable(let e):
             if e.count < 2 { return "a variable axis needs at least two edges" }
@@ -98,6 +99,7 @@ public struct Axis: Sendable, Equatable {
             for (i, x) in e.enumerated() {
                 if !x.isFinite { return "edge \(i) is not a finite number" }
                 if i > 0 && !(e[i - 1] < x) { return "edges must increase: edge \(i) (\(x)) is not above edge \(i - 1) (\(e[i - 1]))" }
+                if i > 0 && !(x - e[i - 1]).isFinite { return "edges \(i - 1) and \(i) are further apart than a double can hold" }
             }
         case .integer(let lo, let hi):
             if abs(lo) > Axis.maxIntegerBound || abs(hi) > Axis.maxIntegerBound { return "integer axis limits must lie within ±2^53" }

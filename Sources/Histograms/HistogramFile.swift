@@ -97,7 +97,10 @@ public enum HistogramFile {
                 for key in summedKeys {
                     switch (out[i].metadata[key]?.number, h.metadata[key]?.number) {
                     case (let a?, let b?) where (a + b).isFinite:
-                        out[i].metadata[key] = a + b < 9.2e18 && a == a.rounded() && b == b.rounded() ? .int(Int64(a + b)) : .double(a + b)
+                        // A whole sum Int64 holds exactly stays an integer; anything else (a fraction,
+                        // beyond ±2^63, hostile negatives) a double.
+                        let sum = a + b
+                        out[i].metadata[key] = a == a.rounded() && b == b.rounded() ? Int64(exactly: sum).map { .int($0) } ?? .double(sum) : .double(sum)
                     default: out[i].metadata[key] = nil  // unknown for part of the sum
                     }
                 }

@@ -20,6 +20,17 @@ import Testing
         #expect(c.window(.ecal) == -20...20)
     }
 
+    @Test func windowsLineEndsReadAsLines() throws {
+        // Swift reads "\r\n" as one Character: a map saved on Windows is the same map, and its
+        // errors name the right line.
+        let text = ChannelMap.defaultText()
+        let crlf = try ChannelMap(text: text.replacingOccurrences(of: "\n", with: "\r\n"), path: "w.map")
+        #expect(try crlf.table(run: 1).addresses == ChannelMap.defaultMap().table(run: 1).addresses)
+        let calib = try CalibrationFile(text: CalibrationFile.defaultText().replacingOccurrences(of: "\n", with: "\r\n"), path: "w.calib")
+        #expect(try calib.calibration(run: 1, map: crlf.table(run: 1)).gains == CalibrationFile.defaultFile().calibration(run: 1, map: crlf.table(run: 1)).gains)
+        #expect(mapError("# a\r\nECAL0 600 0 0 0 0\r\nbogus line\r\n").map { "\($0)" }?.contains("test.map:3") == true)
+    }
+
     func mapError(_ text: String) -> DAQError? {
         do {
             _ = try ChannelMap(text: text, path: "test.map")

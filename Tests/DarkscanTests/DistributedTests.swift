@@ -20,6 +20,7 @@ import Testing
         #expect(Partition.split([], eventsPerTask: 10) == [0..<0])
         #expect(Partition.split([5], eventsPerTask: 1) == [0..<1])
         #expect(Partition.split([100, 1, 1, 1], eventsPerTask: 10) == [0..<1, 1..<4])
+        #expect(Partition.split([3, 4], eventsPerTask: .max) == [0..<2])  // no overflow in the ceiling
         var g = SystemRandomNumberGenerator()
         for _ in 0..<500 {
             let counts = (0..<Int.random(in: 1...40, using: &g)).map { _ in Int.random(in: 1...1000, using: &g) }
@@ -143,6 +144,7 @@ import Testing
         running["state"] = "running"
         try refused(running, .incomplete, "driver was killed")
         try refused(Self.manifest(parts, partitions: n, kind: "count"), .badArgument, "count job holds no event files")
+        try refused(Self.manifest(parts, partitions: Int.min), .corrupt, "\"partitions\" must be the number of partitions")
         var v2 = Self.manifest(parts, partitions: n)
         v2["version"] = 2
         try refused(v2, .unsupportedVersion, "newer")

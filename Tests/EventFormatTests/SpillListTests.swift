@@ -27,6 +27,16 @@ import Testing
         #expect(try SpillList(text: "0-4294967295 *", name: "all").contains(run: .max, spill: 7))
     }
 
+    @Test func windowsAndOldMacLineEndsReadAsLines() throws {
+        // Swift reads "\r\n" as one Character: a list saved on Windows must still be lines.
+        let crlf = try SpillList(text: "# good\r\n100 1-5\r\n101 *\r\n", name: "w.txt")
+        #expect(crlf.canonical == "100 1-5\n101 *")
+        #expect(try SpillList(text: "100 1-5\r101 *", name: "m.txt").canonical == "100 1-5\n101 *")
+        do { _ = try SpillList(text: "100 1\r\n100 x\r\n", name: "w.txt"); Issue.record("accepted") } catch {
+            #expect("\(error)".hasPrefix("w.txt:2: expected a spill number"))
+        }
+    }
+
     @Test func badLinesNameFileAndLine() {
         func error(_ text: String) -> String {
             do { _ = try SpillList(text: text, name: "good.txt"); return "" } catch { return "\(error)" }

@@ -57,6 +57,11 @@ import Testing
         noEOT["darkscan.eot"] = nil
         let partial = try HistogramFile.merge([a, [Self.h("one", meta: noEOT), Self.h("two", meta: noEOT)]], names: ["A", "B"])
         #expect(partial[0].metadata["darkscan.eot"] == nil)
+        // Sums beyond Int64 (hostile files) become doubles, never a trap.
+        var huge = meta
+        huge["darkscan.events"] = .double(-9e18)
+        let far = try HistogramFile.merge([[Self.h("one", meta: huge)], [Self.h("one", meta: huge)]], names: ["A", "B"])
+        #expect(far[0].metadata["darkscan.events"] == .double(-1.8e19))
     }
 
     @Test func fileMergeRefusals() {

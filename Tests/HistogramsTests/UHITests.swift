@@ -66,6 +66,9 @@ import Testing
          "more cells than the limit"),
         ("{\"h\": {\"uhi_schema\": 1, \"axes\": [], \"storage\": {\"type\": \"int\"}}}", "0 axes; darkscan reads 1D and 2D histograms"),
         (good + "x", "after the end of the document"),
+        // Finite limits whose difference is not: every edge would be infinite or NaN.
+        (good.replacingOccurrences(of: "\"lower\": 0.0", with: "\"lower\": -1.7e308").replacingOccurrences(of: "\"upper\": 150.0", with: "\"upper\": 1.7e308"),
+         "wider than a double can hold"),
     ]
 
     @Test(arguments: 0..<hostile.count)
