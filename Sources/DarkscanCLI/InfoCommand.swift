@@ -36,7 +36,7 @@ struct InfoCommand: ParsableCommand {
                 let exposure = try file.exposure()
                 if json {
                     var o = jsonObject(file, summary)
-                    o["exposure"] = exposure.map(Self.exposureJSON) ?? NSNull()
+                    o["exposure"] = exposure.map(\.totals.json) ?? NSNull()
                     out.append(o)
                 } else {
                     printText(file, summary, exposure)
@@ -46,12 +46,6 @@ struct InfoCommand: ParsableCommand {
             }
         }
         if json { Terminal.printJSON(out) }
-    }
-
-    static func exposureJSON(_ e: Exposure) -> [String: Any] {
-        let t = e.totals
-        return ["eot": t.eot, "spills": t.spills, "runs": t.runs, "triggers_accepted": t.triggersAccepted, "triggers_offered": t.triggersOffered,
-                "spill_seconds": Double(t.lengthMicroseconds) / 1e6, "flagged_spills": t.flaggedSpills]
     }
 
     static func exposureText(_ e: Exposure?) -> String {

@@ -60,7 +60,7 @@ struct MergeCommand: ParsableCommand {
                                     "pages": report.pages, "bytes_read": report.bytesRead, "bytes_written": report.bytesWritten,
                                     "seconds": seconds, "bytes_per_second": rate,
                                     "filled_missing": plan.filled.map { ["field": $0.field, "inputs": $0.inputs] as [String: Any] }]
-            o["exposure"] = plan.exposure.map(InfoCommand.exposureJSON) ?? NSNull()
+            o["exposure"] = plan.exposure.map(\.totals.json) ?? NSNull()
             o["exposure_shared_spills"] = plan.sharedSpills
             o["cut_flow_added"] = merged?.metadata("cut_flow_json") != nil
             Terminal.printJSON(o)

@@ -30,14 +30,9 @@ public struct ExposureReport: Sendable, Equatable {
     /// Exposure.json's form), which grows with the spills read (~130 bytes each: 3,334 spills
     /// in 1e7 events), so it is given only when asked for (`count --json --exposure-rows`).
     public func json(rows: Bool) -> [String: Any] {
-        let t = totals
-        var o: [String: Any] = [
-            "eot": t.eot, "spills": t.spills, "runs": t.runs, "triggers_accepted": t.triggersAccepted,
-            "triggers_offered": t.triggersOffered, "spill_seconds": Double(t.lengthMicroseconds) / 1e6, "flagged_spills": t.flaggedSpills,
-            "events_without_exposure": eventsWithout, "events_in_files_without_exposure": eventsInFilesWithout,
-            "files_without_exposure": filesWithout, "matchable": matchable,
-            "spill_cuts": spillCuts,
-        ]
+        var o = totals.json
+        o.merge(["events_without_exposure": eventsWithout, "events_in_files_without_exposure": eventsInFilesWithout,
+                 "files_without_exposure": filesWithout, "matchable": matchable, "spill_cuts": spillCuts]) { a, _ in a }
         if rows { o["table"] = table.json }
         o["spills_without_exposure"] = spillsWithout.sorted { $0.key < $1.key }.prefix(1000).map { ["run": $0.key.run, "spill": $0.key.spill, "events": $0.value] }
         if let spillList { o["spill_list"] = spillList }
@@ -70,6 +65,14 @@ public struct ExposureReport: Sendable, Equatable {
 
     public static func sci(_ x: Double) -> String {
         x == 0 ? "0" : x < 1e5 ? String(Int(x)) : CutFlow.printf("%.4g", x).split(separator: "+").joined()
+    }
+}
+
+extension ExposureTotals {
+    /// The sums as `--json` prints them (`info`, and the exposure of a query's result).
+    public var json: [String: Any] {
+        ["eot": eot, "spills": spills, "runs": runs, "triggers_accepted": triggersAccepted, "triggers_offered": triggersOffered,
+         "spill_seconds": Double(lengthMicroseconds) / 1e6, "flagged_spills": flaggedSpills]
     }
 }
 
