@@ -565,6 +565,10 @@ def test_readme_cluster_example(shards, local, scratch):
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("True ") and "events kept, 0 tasks retried" in r.stdout
     assert "ecal_e < 50 GeV" in r.stdout
+    # The count it printed is the direct count of the same four runs.
+    kept = int(r.stdout.split()[1])
+    want = json.loads(cli("count", *shards[:4], "--where", "missing energy > 50 GeV, veto == 0", "--json").stdout)["cuts"][-1]["events"]
+    assert kept == want > 0
 
 
 @pytest.mark.filterwarnings("ignore:Port .* is already in use")
@@ -585,6 +589,7 @@ def test_a_client_other_than_the_latest(shards, local, scratch, client):
             t.join(60)
             assert done, f"run {n} of the job on the first client hung"
             assert done[0].complete and done[0].manifest["partitions"] == 2 * SHARDS
+            assert_same_as_local(out, done[0].manifest, local)
     finally:
         other.close()
         cluster.close()
